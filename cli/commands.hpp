@@ -1,0 +1,12 @@
+// The waitscope command-line subcommands: each adds itself to the CLI11 app and
+// stores its exit status in `status` when it runs.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace waitscope::cli {
+
+/// `waitscope lab ...`: boot/run/shell/dump/stop the QEMU lab VM (lab_cmd.cpp).
+void addLabCommands(CLI::App& app, int& status);
+
+} // namespace waitscope::cli

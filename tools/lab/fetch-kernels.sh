@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Fetch the lab kernels into the build tree (downloads are cached there only):
+#
+#   tools/lab/fetch-kernels.sh BUILD_DIR
+#
+# For each release from kernel-releases.sh, `apt-get download` the cloud image
+# and its -dbg package and extract only what the lab needs into
+# BUILD_DIR/lab/kernels/<release>/: vmlinuz, config, System.map, vmlinux (DWARF)
+# and the few in-tree modules the initramfs loads (qemu_fw_cfg). Also extracts
+# checkpatch.pl and its data files from linux-source-6.1 for the kmod lint.
+# Idempotent: a release already extracted is skipped.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(realpath -m "${1:?usage: fetch-kernels.sh BUILD_DIR}")
+debs="$build/cache/debs"
+mkdir -p "$debs" "$build/lab/kernels"
+
+# In-tree modules the lab initramfs needs (path relative to kernel/).
+lab_modules=(drivers/firmware/qemu_fw_cfg.ko)
+
+download() { # package -> path of the .deb in $debs
+	local pkg=$1 f
+	f=$(ls "$debs/${pkg//+/%2b}"_*.deb "$debs/${pkg}"_*.deb 2>/dev/null | head -n 1 || true)
+	if [ -z "$f" ]; then
+		(cd "$debs" && apt-get download -q "$pkg" >/dev/null)
+		f=$(ls "$debs/${pkg//+/%2b}"_*.deb "$debs/${pkg}"_*.deb 2>/dev/null | head -n 1)
+	fi
+	echo "$f"
+}
+
+while read -r rel; do
+	out="$build/lab/kernels/$rel"
+	[ -e "$out/.complete" ] && continue
+	rm -rf "$out" && mkdir -p "$out/modules"
+	echo "fetch-kernels: $rel" >&2
+	tmp=$(mktemp -d "$build/cache/extract.XXXXXX")
+	img=$(download "linux-image-$rel")
+	[ -n "$(dpkg-deb -f "$img" Depends | grep -o "linux-image-$rel-unsigned")" ] &&
+		img=$(download "linux-image-$rel-unsigned")
+	want=("./boot/vmlinuz-$rel" "./boot/config-$rel" "./boot/System.map-$rel")
+	for m in "${lab_modules[@]}"; do
+		want+=("./lib/modules/$rel/kernel/$m" "./lib/modules/$rel/kernel/$m.xz")
+	done
+	dpkg-deb --fsys-tarfile "$img" | tar -x -C "$tmp" --ignore-failed-read "${want[@]}" 2>/dev/null || true
+	cp "$tmp/boot/vmlinuz-$rel" "$out/vmlinuz"
+	cp "$tmp/boot/config-$rel" "$out/config"
+	cp "$tmp/boot/System.map-$rel" "$out/System.map"
+	for m in "${lab_modules[@]}"; do
+		name=$(basename "$m")
+		if [ -e "$tmp/lib/modules/$rel/kernel/$m.xz" ]; then
+			xz -dc "$tmp/lib/modules/$rel/kernel/$m.xz" >"$out/modules/$name"
+		else
+			cp "$tmp/lib/modules/$rel/kernel/$m" "$out/modules/$name"
+		fi
+	done
+	dbg=$(download "linux-image-$rel-dbg")
+	dpkg-deb --fsys-tarfile "$dbg" | tar -x -C "$tmp" "./usr/lib/debug/boot/vmlinux-$rel"
+	mv "$tmp/usr/lib/debug/boot/vmlinux-$rel" "$out/vmlinux"
+	rm -rf "$tmp" "$dbg"
+	echo "$rel" >"$out/release"
+	touch "$out/.complete"
+done < <("$here/kernel-releases.sh")
+
+# checkpatch.pl is not in the headers packages: take it from the 6.1 sources.
+cp_dir="$build/cache/checkpatch"
+if [ ! -e "$cp_dir/.complete" ]; then
+	echo "fetch-kernels: checkpatch from linux-source-6.1" >&2
+	rm -rf "$cp_dir" && mkdir -p "$cp_dir"
+	src=$(download linux-source-6.1)
+	tmp=$(mktemp -d "$build/cache/extract.XXXXXX")
+	dpkg-deb --fsys-tarfile "$src" | tar -x -C "$tmp" --wildcards './usr/src/linux-source-6.1.tar.xz'
+	tar -xJf "$tmp/usr/src/linux-source-6.1.tar.xz" -C "$cp_dir" --strip-components=2 \
+		linux-source-6.1/scripts/checkpatch.pl linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch
+	rm -rf "$tmp" "$src"
+	touch "$cp_dir/.complete"
+fi
+echo "fetch-kernels: ok ($build/lab/kernels)" >&2
