@@ -1,0 +1,366 @@
+// `waitscope lab boot|run|shell|dump|stop|status`: the QEMU lab VM.
+// [SECTION] shared VM options
+// [SECTION] lab boot (a supervisor process owns the VM) / stop / status
+// [SECTION] lab run / shell / dump
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include <waitscope/base/error.hpp>
+#include <waitscope/base/files.hpp>
+#include <waitscope/base/process.hpp>
+#include <waitscope/base/signals.hpp>
+#include <waitscope/lab/console.hpp>
+#include <waitscope/lab/install.hpp>
+#include <waitscope/lab/run.hpp>
+#include <waitscope/lab/vm.hpp>
+#include <waitscope/lab/vmcore.hpp>
+
+#include "commands.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using waitscope::base::Error;
+using namespace std::chrono_literals;
+
+namespace waitscope::cli {
+
+namespace {
+
+// [SECTION] shared VM options
+
+struct VmFlags {
+    std::string kernel;
+    std::string name = "default";
+    unsigned mem = 512;
+    unsigned cpus = 2;
+    std::string accel = "auto";
+    std::string append;
+    std::string vpollArgs;
+    std::string simruptArgs;
+};
+
+void addVmFlags(CLI::App* cmd, VmFlags& f, bool named) {
+    cmd->add_option("--kernel", f.kernel, "Lab kernel: 6.1 (default), 6.12 or a full release");
+    if (named)
+        cmd->add_option("--name", f.name, "Name of the lab VM")->capture_default_str();
+    cmd->add_option("--mem", f.mem, "Guest RAM in MiB (80-3072)")->capture_default_str();
+    cmd->add_option("--cpus", f.cpus, "Guest CPUs")->capture_default_str();
+    cmd->add_option("--accel", f.accel, "tcg, kvm, or auto (KVM only when a guest really boots)")
+        ->check(CLI::IsMember({"auto", "tcg", "kvm"}))
+        ->capture_default_str();
+    cmd->add_option("--append", f.append, "Extra kernel command line");
+    cmd->add_option("--vpoll-args", f.vpollArgs, "vpoll.ko parameters, e.g. 'ring_size=256'");
+    cmd->add_option("--simrupt-args", f.simruptArgs, "simrupt.ko parameters");
+}
+
+lab::VmOptions vmOptions(const VmFlags& f, const lab::LabInstall& install,
+                         const fs::path& stateDir) {
+    lab::VmOptions o;
+    o.kernel = install.kernel(f.kernel);
+    o.stateDir = stateDir;
+    o.name = f.name;
+    o.memMiB = f.mem;
+    o.cpus = f.cpus;
+    o.accel = f.accel == "tcg"   ? lab::Accel::Tcg
+              : f.accel == "kvm" ? lab::Accel::Kvm
+                                 : lab::Accel::Auto;
+    o.append = f.append;
+    o.vpollArgs = f.vpollArgs;
+    o.simruptArgs = f.simruptArgs;
+    o.labPrograms = install.programs();
+    return o;
+}
+
+fs::path namedStateDir(const std::string& name) {
+    if (name.empty() || name.find('/') != std::string::npos || name[0] == '.')
+        throw Error("bad lab VM name '" + name + "'");
+    return lab::labRuntimeDir() / "lab" / name;
+}
+
+/// vm.json of a running named VM; throws when there is none.
+json runningVm(const std::string& name) {
+    lab::cleanupStaleLabs();
+    fs::path dir = namedStateDir(name);
+    if (!fs::exists(dir / "vm.json"))
+        throw Error("no lab VM '" + name + "' is running (start one with: waitscope lab boot)");
+    return json::parse(base::readFile(dir / "vm.json"));
+}
+
+template <typename F>
+void guarded(int& status, F&& body) {
+    try {
+        status = body();
+    } catch (const Error& e) {
+        std::fprintf(stderr, "waitscope lab: %s\n", e.what());
+        status = 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "waitscope lab: %s\n", e.what());
+        status = 1;
+    }
+}
+
+// [SECTION] lab boot (a supervisor process owns the VM) / stop / status
+
+/// The supervisor: boot, report on `report`, then keep the VM until QEMU
+/// exits or we are told to stop, and clean up after it. Never returns.
+[[noreturn]] void superviseVm(const lab::VmOptions& options, int report) {
+    ::setsid();
+    int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    ::dup2(null, STDIN_FILENO);
+    base::installStopSignals();
+    std::unique_ptr<lab::Vm> vm;
+    try {
+        vm = lab::Vm::boot(options);
+        vm->closeQmp();
+        ::dup2(null, STDOUT_FILENO);
+        ::dup2(null, STDERR_FILENO);
+        std::string ok = "ok " + std::to_string(vm->info().bootSeconds) + " " + vm->info().accel;
+        (void)!::write(report, ok.data(), ok.size());
+        ::close(report);
+        std::ofstream log(options.stateDir / "channel.log");
+        while (!base::stopRequested()) {
+            if (auto line = vm->readLine(1s))
+                log << *line << std::endl;
+        }
+    } catch (const std::exception& e) {
+        std::string err = std::string("err ") + e.what();
+        (void)!::write(report, err.data(), err.size());
+    }
+    vm.reset();
+    ::_exit(0);
+}
+
+int labBoot(const VmFlags& f, bool foreground) {
+    auto install = lab::LabInstall::find();
+    lab::cleanupStaleLabs();
+    fs::path dir = namedStateDir(f.name);
+    if (fs::exists(dir / "vm.json"))
+        throw Error("lab VM '" + f.name + "' is already running (waitscope lab stop --name " +
+                    f.name + ")");
+    auto options = vmOptions(f, install, dir);
+    if (foreground) {
+        base::installStopSignals();
+        auto vm = lab::Vm::boot(options);
+        std::printf("lab: %s ready in %.2f s (%s); Ctrl-C stops it\n", vm->info().release.c_str(),
+                    vm->info().bootSeconds, vm->info().accel.c_str());
+        std::fflush(stdout);
+        vm->closeQmp();
+        while (!base::stopRequested()) {
+            try {
+                vm->readLine(1s);
+            } catch (const Error&) {
+                break;
+            }
+        }
+        return 0;
+    }
+    int pipefd[2];
+    if (::pipe2(pipefd, O_CLOEXEC) != 0)
+        throw base::systemError("pipe");
+    std::fflush(nullptr);
+    pid_t pid = ::fork();
+    if (pid < 0)
+        throw base::systemError("fork");
+    if (pid == 0) {
+        ::close(pipefd[0]);
+        superviseVm(options, pipefd[1]);
+    }
+    ::close(pipefd[1]);
+    std::string reply;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(pipefd[0], buf, sizeof buf)) != 0;) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        reply.append(buf, static_cast<size_t>(n));
+    }
+    ::close(pipefd[0]);
+    if (reply.rfind("ok ", 0) != 0)
+        throw Error(reply.size() > 4 ? reply.substr(4) : "the lab VM supervisor died");
+    json vm = json::parse(base::readFile(dir / "vm.json"));
+    std::printf("lab: %s ready in %.2f s (%s)\n"
+                "  name     %s\n  state    %s\n  qmp      %s\n  ram      %s\n"
+                "  shell    waitscope lab shell --name %s\n"
+                "  stop     waitscope lab stop --name %s\n",
+                vm["release"].get<std::string>().c_str(), vm["boot_seconds"].get<double>(),
+                vm["accel"].get<std::string>().c_str(), f.name.c_str(), dir.c_str(),
+                vm["qmp"].get<std::string>().c_str(), vm["ram_path"].get<std::string>().c_str(),
+                f.name.c_str(), f.name.c_str());
+    return 0;
+}
+
+int labStop(const std::string& name) {
+    json vm = runningVm(name);
+    auto owner = vm["owner_pid"].get<pid_t>();
+    try {
+        auto qmp = lab::QmpClient::connect(vm["qmp"].get<std::string>(), 5s);
+        qmp.execute("quit", json::object(), 2s);
+    } catch (const Error&) {
+        // quit drops the connection before replying, or QEMU is gone already.
+    }
+    for (int i = 0; i < 100 && base::processAlive(owner); ++i)
+        std::this_thread::sleep_for(50ms);
+    if (base::processAlive(owner))
+        ::kill(owner, SIGTERM);
+    lab::cleanupStaleLabs();
+    std::printf("lab: stopped '%s'\n", name.c_str());
+    return 0;
+}
+
+int labStatus() {
+    lab::cleanupStaleLabs();
+    std::error_code ec;
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(lab::labRuntimeDir() / "lab", ec)) {
+        if (!fs::exists(e.path() / "vm.json"))
+            continue;
+        json vm = json::parse(base::readFile(e.path() / "vm.json"));
+        std::printf("%-12s %-28s %-4s qemu pid %d, %u MiB, booted in %.2f s\n",
+                    e.path().filename().c_str(), vm["release"].get<std::string>().c_str(),
+                    vm["accel"].get<std::string>().c_str(), vm["qemu_pid"].get<int>(),
+                    vm["mem_mib"].get<unsigned>(), vm["boot_seconds"].get<double>());
+        ++n;
+    }
+    if (!n)
+        std::printf("no lab VM is running\n");
+    return 0;
+}
+
+// [SECTION] lab run / shell / dump
+
+struct RunFlags {
+    VmFlags vm;
+    std::string program;
+    std::vector<std::string> args;
+    std::string out;
+    bool vmcore = false;
+    std::string vmcoreFormat = "elf";
+    unsigned timeout = 600;
+    bool quiet = false;
+};
+
+int labRun(const RunFlags& f) {
+    auto install = lab::LabInstall::find();
+    base::installStopSignals();
+    fs::path runs = lab::labRuntimeDir() / "runs";
+    lab::RunOptions o;
+    o.vm = vmOptions(f.vm, install, base::makeTempDir(runs, "run-"));
+    o.vm.name = "run";
+    o.vm.program = install.program(f.program);
+    o.vm.programArgs = f.args;
+    o.vm.readyTimeout = std::chrono::seconds(std::max(120u, f.timeout));
+    o.outDir = f.out;
+    o.vmcore = f.vmcore;
+    o.vmcoreFormat = lab::parseDumpFormat(f.vmcoreFormat);
+    o.timeout = std::chrono::seconds(f.timeout);
+    o.echo = !f.quiet;
+    return lab::runLabProgram(o);
+}
+
+int labShell(const VmFlags& f) {
+    base::installStopSignals();
+    fs::path dir = namedStateDir(f.name);
+    lab::cleanupStaleLabs();
+    if (fs::exists(dir / "vm.json"))
+        return lab::attachConsole(dir / "console.sock");
+    // No VM of that name: boot one for this shell only.
+    auto install = lab::LabInstall::find();
+    auto vm = lab::Vm::boot(vmOptions(f, install, dir));
+    std::fprintf(stderr, "lab: %s ready in %.2f s (%s); the VM stops when you leave\n",
+                 vm->info().release.c_str(), vm->info().bootSeconds, vm->info().accel.c_str());
+    return lab::attachConsole(dir / "console.sock");
+}
+
+int labDump(const std::string& name, const std::string& out, const std::string& format) {
+    json vm = runningVm(name);
+    auto fmt = lab::parseDumpFormat(format);
+    auto qmp = lab::QmpClient::connect(vm["qmp"].get<std::string>(), 5s);
+    auto t0 = std::chrono::steady_clock::now();
+    qmp.execute("stop");
+    lab::DumpStats st;
+    try {
+        st = lab::dumpGuestMemory(qmp, out, fmt, vm["release"].get<std::string>());
+    } catch (...) {
+        qmp.execute("cont");
+        throw;
+    }
+    qmp.execute("cont");
+    double paused =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("lab: wrote %s (%s, %.1f MB) in %.0f ms; VM paused %.0f ms\n", out.c_str(),
+                format.c_str(), static_cast<double>(st.bytes) / 1e6, st.ms, paused);
+    return 0;
+}
+
+} // namespace
+
+void addLabCommands(CLI::App& app, int& status) {
+    auto* lab =
+        app.add_subcommand("lab", "The QEMU lab VM: a Debian kernel with vpoll and simrupt");
+    lab->require_subcommand(1);
+
+    static VmFlags bootFlags;
+    static bool foreground = false;
+    auto* boot = lab->add_subcommand("boot", "Boot a lab VM in the background and print how to "
+                                             "reach it");
+    addVmFlags(boot, bootFlags, true);
+    boot->add_flag("--foreground", foreground, "Keep the VM in this process until Ctrl-C");
+    boot->callback([&status] { guarded(status, [] { return labBoot(bootFlags, foreground); }); });
+
+    static RunFlags run;
+    auto* runCmd = lab->add_subcommand(
+        "run", "Boot a VM, run PROGRAM (a static x86-64 binary) as root, capture at every "
+               "'WAITSCOPE_MARK <name>' line it prints, and exit with its status");
+    addVmFlags(runCmd, run.vm, false);
+    runCmd->add_option("program", run.program, "Lab program name or path")->required();
+    // Everything after PROGRAM that is not one of our options goes to PROGRAM,
+    // in order; after "--" everything does.
+    runCmd->allow_extras();
+    runCmd->footer("PROGRAM's arguments may be mixed with the options above; put them after -- "
+                   "when one looks like one of ours.");
+    runCmd->add_option("--out", run.out, "Output directory (stdout.txt, run.json, captures)")
+        ->required();
+    runCmd->add_flag("--vmcore", run.vmcore, "Save DIR/<mark>.vmcore at every mark");
+    runCmd->add_option("--vmcore-format", run.vmcoreFormat, "elf (default), elf-phys or kdump")
+        ->check(CLI::IsMember({"elf", "elf-phys", "kdump"}));
+    runCmd->add_option("--timeout", run.timeout, "Seconds before the run is killed (status 124)")
+        ->capture_default_str();
+    runCmd->add_flag("-q,--quiet", run.quiet, "Do not echo the program's output");
+    runCmd->callback([&status, runCmd] {
+        run.args = runCmd->remaining();
+        guarded(status, [] { return labRun(run); });
+    });
+
+    static VmFlags shellFlags;
+    auto* shell = lab->add_subcommand(
+        "shell", "Attach this terminal to a lab VM's console (booting one if none runs)");
+    addVmFlags(shell, shellFlags, true);
+    shell->callback([&status] { guarded(status, [] { return labShell(shellFlags); }); });
+
+    static std::string dumpName = "default", dumpOut, dumpFormat = "elf";
+    auto* dump = lab->add_subcommand("dump", "Dump a running lab VM's memory to OUT (paused)");
+    dump->add_option("out", dumpOut, "Output file")->required();
+    dump->add_option("--name", dumpName, "Name of the lab VM")->capture_default_str();
+    dump->add_option("--format", dumpFormat, "elf (default), elf-phys or kdump")
+        ->check(CLI::IsMember({"elf", "elf-phys", "kdump"}));
+    dump->callback(
+        [&status] { guarded(status, [] { return labDump(dumpName, dumpOut, dumpFormat); }); });
+
+    static std::string stopName = "default";
+    auto* stop = lab->add_subcommand("stop", "Stop a lab VM started with lab boot");
+    stop->add_option("--name", stopName, "Name of the lab VM")->capture_default_str();
+    stop->callback([&status] { guarded(status, [] { return labStop(stopName); }); });
+
+    auto* st = lab->add_subcommand("status", "List the running lab VMs");
+    st->callback([&status] { guarded(status, [] { return labStatus(); }); });
+}
+
+} // namespace waitscope::cli

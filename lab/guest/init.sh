@@ -1,0 +1,43 @@
+#!/bin/sh
+# waitscope lab guest init: PID 1 of the busybox initramfs (embedded in the
+# waitscope binary; see lab/src/initramfs.cpp). /lab/config, written by the
+# host for each boot, sets LAB_NONCE, VPOLL_ARGS, SIMRUPT_ARGS, LAB_FWCFG.
+#
+# The program channel is the second serial port (/dev/ttyS1), a socket on the
+# host: init announces "WAITSCOPE_READY <nonce>" there, runs /lab/run.sh (if
+# any) with its stdin and stdout on the channel, then prints
+# "WAITSCOPE_EXIT <nonce> <status>". The console (ttyS0) gets kernel messages,
+# the program's stderr, and an interactive shell.
+/bin/busybox --install -s /bin
+export PATH=/lab/bin:/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /tmp /run /sys/kernel/tracing
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /tmp
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+
+LAB_FWCFG=1
+[ -f /lab/config ] && . /lab/config
+
+# qemu_fw_cfg hands VMCOREINFO to QEMU's -device vmcoreinfo, so dumps carry it.
+[ "$LAB_FWCFG" = 1 ] && insmod /lib/modules/qemu_fw_cfg.ko
+insmod /lib/modules/vpoll.ko $VPOLL_ARGS || echo "lab: cannot load vpoll.ko" >/dev/console
+insmod /lib/modules/simrupt.ko $SIMRUPT_ARGS || echo "lab: cannot load simrupt.ko" >/dev/console
+
+chan=/dev/ttyS1
+exec 3<>$chan
+stty -F $chan 115200 raw -echo
+echo "WAITSCOPE_READY $LAB_NONCE $(cut -d' ' -f1 /proc/uptime)" >&3
+
+if [ -x /lab/run.sh ]; then
+	cd /tmp
+	/lab/run.sh <$chan >$chan 2>/dev/console
+	status=$?
+	echo "WAITSCOPE_EXIT $LAB_NONCE $status" >&3
+fi
+
+while :; do
+	setsid cttyhack sh -l
+done

@@ -1,0 +1,45 @@
+// `waitscope lab run`: boot a VM with a program, pause it at every
+// "WAITSCOPE_MARK <name>" line the program prints, capture, resume, and return
+// the program's exit status.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include <waitscope/lab/vm.hpp>
+#include <waitscope/lab/vmcore.hpp>
+
+namespace waitscope::lab {
+
+/// What a capture step sees while the VM is paused at a mark.
+struct MarkContext {
+    Vm& vm;
+    std::string mark; ///< sanitized, unique within the run
+    std::filesystem::path outDir;
+    nlohmann::json& record; ///< this mark's entry in run.json; add what you saved
+};
+
+using CaptureStep = std::function<void(MarkContext&)>;
+
+struct RunOptions {
+    VmOptions vm; ///< vm.program must be set
+    std::filesystem::path outDir;
+    bool vmcore = false; ///< save <mark>.vmcore at each mark
+    DumpFormat vmcoreFormat = DumpFormat::Elf;
+    std::vector<CaptureStep> captures; ///< run at each mark after the vmcore
+    std::chrono::seconds timeout{600};
+    bool echo = true; ///< copy the program's output to our stdout
+};
+
+/// Exit status: the program's, 124 on timeout, 128+N on signal N; throws
+/// base::Error when the VM cannot be booted.
+int runLabProgram(const RunOptions& options);
+
+/// A mark name made safe as a file name ([A-Za-z0-9._-], at most 64 chars).
+std::string sanitizeMarkName(const std::string& raw);
+
+} // namespace waitscope::lab

@@ -1,0 +1,34 @@
+#include <waitscope/base/files.hpp>
+#include <waitscope/lab/cpio.hpp>
+#include <waitscope/lab/initramfs.hpp>
+
+namespace fs = std::filesystem;
+
+namespace waitscope::lab {
+
+std::string buildInitramfs(const InitramfsSpec& spec) {
+    CpioWriter cpio;
+    for (const char* dir : {"bin", "sbin", "dev", "proc", "sys", "tmp", "run", "lib", "lib/modules",
+                            "lab", "lab/bin"})
+        cpio.addDirectory(dir);
+    cpio.addFile("bin/busybox", base::readFile(spec.busybox), 0755);
+    cpio.addSymlink("bin/sh", "busybox");
+    cpio.addFile("init", GuestInitScript, 0755);
+    cpio.addFile("lib/modules/qemu_fw_cfg.ko", base::readFile(spec.kernel.fwCfgKo));
+    cpio.addFile("lib/modules/vpoll.ko", base::readFile(spec.kernel.vpollKo()));
+    cpio.addFile("lib/modules/simrupt.ko", base::readFile(spec.kernel.simruptKo()));
+    for (const auto& p : spec.programs)
+        cpio.addFile("lab/bin/" + p.filename().string(), base::readFile(p), 0755);
+    cpio.addFile("lab/config", spec.config);
+    if (spec.run) {
+        std::string name = spec.run->filename().string();
+        cpio.addFile("lab/bin/" + name, base::readFile(*spec.run), 0755);
+        std::string script = "#!/bin/sh\nexec " + base::shellQuote("/lab/bin/" + name);
+        for (const auto& a : spec.runArgs)
+            script += " " + base::shellQuote(a);
+        cpio.addFile("lab/run.sh", script + "\n", 0755);
+    }
+    return cpio.finish();
+}
+
+} // namespace waitscope::lab

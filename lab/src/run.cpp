@@ -1,0 +1,130 @@
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+
+#include <waitscope/base/error.hpp>
+#include <waitscope/base/files.hpp>
+#include <waitscope/base/signals.hpp>
+#include <waitscope/lab/run.hpp>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using waitscope::base::Error;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+namespace waitscope::lab {
+
+namespace {
+constexpr std::string_view MarkPrefix = "WAITSCOPE_MARK ";
+
+double msSince(Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+} // namespace
+
+std::string sanitizeMarkName(const std::string& raw) {
+    std::string out;
+    for (char c : raw) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '_' || c == '-';
+        if (out.size() < 64)
+            out.push_back(ok ? c : '_');
+    }
+    while (!out.empty() && out.front() == '.')
+        out.erase(0, 1);
+    return out.empty() ? "mark" : out;
+}
+
+int runLabProgram(const RunOptions& o) {
+    if (!o.vm.program)
+        throw Error("lab run: no program");
+    fs::create_directories(o.outDir);
+    std::ofstream out(o.outDir / "stdout.txt", std::ios::binary | std::ios::trunc);
+    if (!out)
+        throw Error("cannot write " + (o.outDir / "stdout.txt").string());
+
+    auto t0 = Clock::now();
+    auto vm = Vm::boot(o.vm);
+    json run = {{"program", o.vm.program->string()},      {"args", o.vm.programArgs},
+                {"release", vm->info().release},          {"accel", vm->info().accel},
+                {"boot_seconds", vm->info().bootSeconds}, {"marks", json::array()}};
+    if (o.echo)
+        std::fprintf(stderr, "lab: %s ready in %.2f s (%s)\n", vm->info().release.c_str(),
+                     vm->info().bootSeconds, vm->info().accel.c_str());
+
+    const std::string exitPrefix = "WAITSCOPE_EXIT " + vm->nonce() + " ";
+    std::map<std::string, int> seen;
+    int status = -1;
+    auto deadline = Clock::now() + o.timeout;
+    auto emit = [&](const std::string& line) {
+        out << line << '\n';
+        out.flush();
+        if (o.echo) {
+            std::fwrite(line.data(), 1, line.size(), stdout);
+            std::fputc('\n', stdout);
+            std::fflush(stdout);
+        }
+    };
+    try {
+        while (status < 0) {
+            if (int sig = base::stopRequested()) {
+                status = 128 + sig;
+                run["interrupted"] = sig;
+                break;
+            }
+            if (Clock::now() >= deadline) {
+                status = 124;
+                run["timed_out"] = true;
+                std::fprintf(stderr, "lab: timeout after %lld s; console:\n%s",
+                             static_cast<long long>(o.timeout.count()), vm->consoleTail().c_str());
+                break;
+            }
+            auto line = vm->readLine(200ms);
+            if (!line)
+                continue;
+            if (line->rfind(exitPrefix, 0) == 0) {
+                status = std::atoi(line->c_str() + exitPrefix.size());
+                break;
+            }
+            emit(*line);
+            if (line->rfind(MarkPrefix, 0) != 0)
+                continue;
+            std::string name = sanitizeMarkName(line->substr(MarkPrefix.size()));
+            if (int n = ++seen[name]; n > 1)
+                name += "-" + std::to_string(n);
+            json record = {{"name", name}, {"t_ms", msSince(t0)}};
+            auto paused = Clock::now();
+            record["stop_ms"] = vm->pause();
+            if (o.vmcore) {
+                fs::path path = o.outDir / (name + ".vmcore");
+                auto st = dumpGuestMemory(vm->qmp(), path, o.vmcoreFormat, vm->info().release);
+                record["vmcore"] = {{"path", path.filename()}, {"bytes", st.bytes}, {"ms", st.ms}};
+            }
+            MarkContext ctx{*vm, name, o.outDir, record};
+            for (const auto& step : o.captures)
+                step(ctx);
+            vm->resume();
+            record["paused_ms"] = msSince(paused);
+            run["marks"].push_back(record);
+            vm->write("\n");
+        }
+    } catch (const Error& e) {
+        std::fprintf(stderr, "lab: %s\n", e.what());
+        run["error"] = e.what();
+        status = 125;
+    }
+    if (std::string rest = vm->takePartialLine(); !rest.empty())
+        emit(rest);
+    run["exit_status"] = status;
+    run["seconds"] = msSince(t0) / 1000.0;
+    std::error_code ec;
+    fs::copy_file(vm->info().stateDir / "console.log", o.outDir / "console.log",
+                  fs::copy_options::overwrite_existing, ec);
+    vm->shutdown();
+    base::writeFileAtomic(o.outDir / "run.json", run.dump(2) + "\n");
+    return status;
+}
+
+} // namespace waitscope::lab
