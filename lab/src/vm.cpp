@@ -275,8 +275,10 @@ std::optional<std::string> Vm::readLine(std::chrono::milliseconds timeout) {
         ssize_t n = ::read(m_channel.get(), buf, sizeof buf);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
+        if (n <= 0) {
+            m_channelClosed = true;
             throw Error("the lab VM went away; console:\n" + consoleTail());
+        }
         m_channelBuffer.append(buf, static_cast<size_t>(n));
     }
 }
@@ -334,15 +336,20 @@ void Vm::shutdown() {
     if (m_down)
         return;
     m_down = true;
-    if (m_info.qemuPid > 0 && base::processAlive(m_info.qemuPid)) {
+    pid_t qemu = m_info.qemuPid;
+    // After the channel closed, QEMU is on its way out: just reap it.
+    if (qemu > 0 && !base::waitProcess(qemu, m_channelClosed ? 3s : 0ms)) {
         try {
-            qmp().execute("quit", json::object(), 2s);
+            if (!m_qmp)
+                m_qmp = std::make_unique<QmpClient>(
+                    QmpClient::connect(m_info.stateDir / "qmp.sock", 1s));
+            m_qmp->execute("quit", json::object(), 2s);
         } catch (const Error&) {
             // quit closes the connection; a reply is not guaranteed.
         }
-        if (!base::waitProcess(m_info.qemuPid, 3s)) {
-            ::kill(m_info.qemuPid, SIGKILL);
-            base::waitProcess(m_info.qemuPid, 3s);
+        if (!base::waitProcess(qemu, 3s)) {
+            ::kill(qemu, SIGKILL);
+            base::waitProcess(qemu, 3s);
         }
     }
     m_qmp.reset();

@@ -24,7 +24,7 @@ pid_t spawnProcess(const std::vector<std::string>& argv, const SpawnOptions& opt
 /// Wait up to `timeout` for `pid` to exit; returns its wait status or nullopt.
 std::optional<int> waitProcess(pid_t pid, std::chrono::milliseconds timeout);
 
-/// True while `pid` exists (kill(pid, 0)).
+/// True while `pid` runs (exists and is not a zombie).
 bool processAlive(pid_t pid);
 
 /// Exit code from a wait status (128 + signal when killed).

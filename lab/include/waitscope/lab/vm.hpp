@@ -96,6 +96,7 @@ private:
     base::Fd m_channel;
     std::string m_channelBuffer;
     bool m_down = false;
+    bool m_channelClosed = false;
     std::chrono::steady_clock::time_point m_started;
 };
 
