@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -336,6 +337,9 @@ void addLabCommands(CLI::App& app, int& status) {
     runCmd->add_flag("-q,--quiet", run.quiet, "Do not echo the program's output");
     runCmd->callback([&status, runCmd] {
         run.args = runCmd->remaining();
+        // CLI11 keeps the "--" separator among the extras.
+        if (auto it = std::find(run.args.begin(), run.args.end(), "--"); it != run.args.end())
+            run.args.erase(it);
         guarded(status, [] { return labRun(run); });
     });
 

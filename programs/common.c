@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/klog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,4 +72,45 @@ int ws_vpoll_open(void)
 
 	WS_CHECK(fd < 0, "open /dev/vpoll");
 	return fd;
+}
+
+int ws_dmesg_problems(void)
+{
+	static const char *const bad[] = {
+		"WARNING:", "BUG:", "Oops", "general protection", "Call Trace",
+		"soft lockup", "hard LOCKUP", "hung_task", "blocked for more than",
+		"rcu_sched self-detected stall", "rcu: INFO", "list_add corruption",
+		"list_del corruption", "Kernel panic",
+	};
+	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	int n, problems = 0;
+	char *buf, *line, *save;
+
+	WS_CHECK(size <= 0, "klogctl size");
+	buf = malloc(size + 1);
+	WS_CHECK(!buf, "malloc");
+	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size);
+	WS_CHECK(n < 0, "klogctl read");
+	buf[n] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		for (size_t i = 0; i < WS_ARRAY_SIZE(bad); i++) {
+			if (strstr(line, bad[i])) {
+				printf("dmesg problem: %s\n", line);
+				problems++;
+				break;
+			}
+		}
+	}
+	free(buf);
+	return problems;
+}
+
+void ws_write_file(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t len = (ssize_t)strlen(value);
+
+	WS_CHECK(fd < 0, path);
+	WS_CHECK(write(fd, value, len) != len, path);
+	close(fd);
 }

@@ -30,5 +30,12 @@ uint64_t ws_now_ns(void);
 long ws_parse_long(const char *s, const char *what);
 /* Open /dev/vpoll or die. */
 int ws_vpoll_open(void);
+/*
+ * Scan the kernel log for oopses, warnings, lockups and hung tasks. Prints
+ * each offending line and returns how many there were.
+ */
+int ws_dmesg_problems(void);
+/* Write a string to a sysfs/procfs file, or die. */
+void ws_write_file(const char *path, const char *value);
 
 #endif
