@@ -40,6 +40,8 @@
 
 /* The block must stay one physically contiguous allocation. */
 #define VPOLL_RING_MAX		32768U
+/* A record still busy after this many looks is given up as lost. */
+#define VPOLL_BUSY_SPINS	100000U
 
 static unsigned int ring_size = 4096;
 module_param(ring_size, uint, 0444);
@@ -178,6 +180,7 @@ static ssize_t vpoll_events_read(struct file *file, char __user *buf,
 				 size_t count, loff_t *ppos)
 {
 	size_t want = count / sizeof(struct vpoll_record), done = 0;
+	unsigned int busy_spins = 0;
 	struct vpoll_record rec;
 	int ret;
 
@@ -194,8 +197,12 @@ static ssize_t vpoll_events_read(struct file *file, char __user *buf,
 		u64 tail = ring->tail;
 
 		if (head == tail) {
-			if (done || (file->f_flags & O_NONBLOCK))
+			if (done)
 				break;
+			if (file->f_flags & O_NONBLOCK) {
+				mutex_unlock(&reader_lock);
+				return -EAGAIN;
+			}
 			mutex_unlock(&reader_lock);
 			ret = wait_event_interruptible(reader_wq,
 						       vpoll_events_pending());
@@ -214,13 +221,18 @@ static ssize_t vpoll_events_read(struct file *file, char __user *buf,
 		}
 		ret = vpoll_copy_record(tail, &rec);
 		if (ret == -EAGAIN) {
+			/* Its writer has preemption off, so this is brief. */
 			if (done)
 				break;
-			cond_resched();
-			continue;
+			if (++busy_spins < VPOLL_BUSY_SPINS) {
+				cond_resched();
+				continue;
+			}
+			ret = -ESTALE;
 		}
+		busy_spins = 0;
 		if (ret == -ESTALE) {
-			/* Overwritten while we looked: count it and move on. */
+			/* Overwritten while we looked (or never finished): count it. */
 			WRITE_ONCE(ring->dropped, ring->dropped + 1);
 			WRITE_ONCE(ring->tail, tail + 1);
 			continue;
