@@ -84,8 +84,12 @@ int runLabProgram(const RunOptions& o) {
             auto line = vm->readLine(200ms);
             if (!line)
                 continue;
-            if (line->rfind(exitPrefix, 0) == 0) {
-                status = std::atoi(line->c_str() + exitPrefix.size());
+            // The exit line follows the program's output directly, so a last
+            // line without a newline arrives glued in front of it.
+            if (auto at = line->find(exitPrefix); at != std::string::npos) {
+                status = std::atoi(line->c_str() + at + exitPrefix.size());
+                if (at > 0)
+                    emit(line->substr(0, at));
                 break;
             }
             emit(*line);
