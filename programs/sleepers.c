@@ -54,7 +54,7 @@ static void *sleeper_main(void *arg)
 	struct epoll_event ev;
 	struct pollfd p = { .fd = s->fd, .events = s->events };
 	fd_set set;
-	char buf[4];
+	char buf[8];	/* eventfd wants 8 bytes */
 
 	pthread_setname_np(pthread_self(), s->name);
 	__atomic_store_n(&s->tid, ws_gettid(), __ATOMIC_RELEASE);

@@ -16,7 +16,7 @@ enum ws_sleep_kind {
 	WS_SLEEP_EPOLL,		/* epoll_wait(fd, ..., -1) */
 	WS_SLEEP_POLL,		/* poll({fd, events}, 1, -1) */
 	WS_SLEEP_SELECT,	/* select() with fd in the read set (write set for POLLOUT) */
-	WS_SLEEP_READ,		/* read(fd, buf, 4) */
+	WS_SLEEP_READ,		/* read(fd, buf, 8) */
 	WS_SLEEP_WRITE,		/* write(fd, page, 4096) until it blocks */
 };
 

@@ -261,7 +261,11 @@ def check_expect(snap, e):
         ep = snap.eventpoll(pid, e["epfd"])
         what = f"epoll fd {e['epfd']}"
         ready = [snap.get(i)["tfd"] for i in ep["ready"]]
-        if e.get("ready_order", "exact") == "exact":
+        if "ready_count" in e and len(ready) != e["ready_count"]:
+            raise Failure(f"{what}: {len(ready)} ready, expected {e['ready_count']}")
+        if "ready" not in e:
+            pass
+        elif e.get("ready_order", "exact") == "exact":
             if ready != e["ready"]:
                 raise Failure(f"{what}: ready {ready}, expected {e['ready']}")
         elif sorted(ready) != sorted(e["ready"]):
@@ -276,6 +280,10 @@ def check_expect(snap, e):
             got = sorted(snap.epfd_of(snap.get(n), pid) for n in ep.get("nested", []))
             if got != sorted(e["nested"]):
                 raise Failure(f"{what}: nested {got}, expected {sorted(e['nested'])}")
+        if "owners" in e:
+            got = sorted([o["pid"], o["fd"]] for o in ep["owners"])
+            if got != sorted(e["owners"]):
+                raise Failure(f"{what}: owners {got}, expected {sorted(e['owners'])}")
         if "items" in e and ep["rbtree"]["count"] != e["items"]:
             raise Failure(f"{what}: {ep['rbtree']['count']} epitems, expected {e['items']}")
     elif kind == "waitq":
