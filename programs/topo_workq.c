@@ -115,7 +115,7 @@ static void pool_ids_json(char *out, size_t size)
 		line[0] = '\0';
 	fclose(f);
 	len += snprintf(out + len, size - len, ",\"pool_ids\":[");
-	for (tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+	for (tok = strtok_r(line, "\n ", &save); tok; tok = strtok_r(NULL, "\n ", &save)) {
 		char *colon = strchr(tok, ':');
 
 		len += snprintf(out + len, size - len, "%s%s", out[len - 1] == '[' ? "" : ",",
