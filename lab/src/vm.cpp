@@ -38,6 +38,12 @@ namespace {
 
 constexpr const char* RamPrefix = "waitscope-lab-";
 
+// tsc=reliable: under TCG the vCPUs' TSCs drift apart, the guest marks the TSC
+// unstable and falls back to the HPET, whose every read is an MMIO exit to
+// QEMU (microseconds): ktime_get_ns() in our recorder and clock_gettime() in
+// the programs (no vDSO on HPET) would measure the emulator, not the kernel.
+constexpr const char* GuestCmdline = "console=ttyS0 panic=-1 quiet loglevel=4 tsc=reliable";
+
 std::string randomHex(size_t n) {
     std::random_device rd;
     std::string out;
@@ -201,7 +207,7 @@ void Vm::launch(const VmOptions& o, Accel accel) {
             ",share=on",
         "-machine", "pc,memory-backend=mem", "-m", mem, "-smp", std::to_string(o.cpus), "-kernel",
         o.kernel.vmlinuz.string(), "-initrd", (d / "initramfs.cpio").string(), "-append",
-        "console=ttyS0 panic=-1 quiet loglevel=4 " + o.append, "-device", "vmcoreinfo",
+        std::string(GuestCmdline) + " " + o.append, "-device", "vmcoreinfo",
         // ttyS0: console (interactive through the socket, always logged).
         "-chardev",
         "socket,id=con,path=" + (d / "console.sock").string() +
