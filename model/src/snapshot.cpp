@@ -7,8 +7,9 @@
 namespace waitscope::model {
 
 Snapshot::Snapshot(std::vector<ObjectPtr> objects, std::shared_ptr<const Record> meta,
-                   SchemaVersion version)
-    : m_objects(std::move(objects)), m_meta(std::move(meta)), m_version(version) {
+                   SchemaVersion version, std::vector<std::string> loadNotes)
+    : m_objects(std::move(objects)), m_meta(std::move(meta)), m_version(version),
+      m_loadNotes(std::move(loadNotes)) {
     if (!m_meta)
         m_meta = std::make_shared<const Record>();
     auto less = [](const ObjectPtr& a, const ObjectPtr& b) {

@@ -4,6 +4,7 @@
 // [SECTION] Counting input (progress)
 // [SECTION] SAX handler
 // [SECTION] Entry points
+#include <algorithm>
 #include <cstring>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -220,8 +221,34 @@ private:
 
     void structureError(const std::string& message) { fail(ErrorKind::Structure, message); }
 
+    /// JSON leaves duplicate member names undefined; like most readers (Python's json,
+    /// nlohmann's DOM) the last one wins. Rebuilds the record only when there are any.
+    Record lastMemberWins(Record rec) {
+        std::vector<std::pair<Key, Field>> members;
+        bool dup = false;
+        for (Field f : rec.root().children()) {
+            auto it = std::find_if(members.begin(), members.end(),
+                                   [&](const auto& m) { return m.first == f.key(); });
+            if (it != members.end()) {
+                it->second = f;
+                dup = true;
+            } else {
+                members.emplace_back(f.key(), f);
+            }
+        }
+        if (!dup)
+            return rec;
+        ++m_duplicates;
+        RecordBuilder b;
+        b.beginObject(Key::None);
+        for (const auto& [k, f] : members)
+            b.addCopy(k, f);
+        b.end();
+        return b.finish();
+    }
+
     void finishObject() {
-        Record rec = m_object.finish();
+        Record rec = lastMemberWins(m_object.finish());
         Field idField = rec[Key::id];
         if (idField.type() != ValueType::Ref) {
             structureError(idField ? "object id \"" + idField.text() +
@@ -277,8 +304,10 @@ private:
     std::optional<Error> m_error;
     std::string m_firstStructure;
     std::size_t m_structureErrors = 0;
+    std::size_t m_duplicates = 0;
 
 public:
+    std::size_t duplicateMembers() const { return m_duplicates; }
     const std::string& firstStructureError() const { return m_firstStructure; }
 };
 
@@ -361,7 +390,12 @@ Result<SnapshotPtr> loadSnapshot(std::string_view bytes, const LoadOptions& opti
                                : "";
         return Error{ErrorKind::Structure, sax.firstStructureError() + more};
     }
-    auto snapshot = std::make_shared<const Snapshot>(std::move(objects), meta, migrated.value());
+    std::vector<std::string> notes;
+    if (sax.duplicateMembers() > 0)
+        notes.push_back(std::to_string(sax.duplicateMembers()) +
+                        " object(s) repeat a member name; the last value was used");
+    auto snapshot = std::make_shared<const Snapshot>(std::move(objects), meta, migrated.value(),
+                                                     std::move(notes));
     if (!sax.sorted()) {
         auto all = snapshot->objects();
         for (std::size_t i = 1; i < all.size(); ++i)

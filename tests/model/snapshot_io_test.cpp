@@ -215,3 +215,18 @@ TEST(SnapshotIo, CancelAndProgress) {
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().kind, ErrorKind::Cancelled);
 }
+
+TEST(SnapshotIo, RepeatedMemberNamesLastOneWins) {
+    // JSON leaves duplicate names undefined; we read them like Python's json does.
+    std::string text = R"({"schema": "waitscope.snapshot/1", "kernel": {"release": "t"},
+        "capture": {"source": "lab"}, "objects": [
+        {"addr": "0x10", "id": 0, "id": "worker:0x10", "type": "worker", "flags": 1}]})";
+    auto r = loadSnapshot(text);
+    ASSERT_TRUE(r) << r.error().message;
+    const Object* w = r.value()->find({Kind::Worker, 0x10});
+    ASSERT_NE(w, nullptr);
+    EXPECT_EQ((*w)[Key::flags].asU64(), 1u);
+    EXPECT_EQ(w->fields().root().size(), 4u);
+    ASSERT_EQ(r.value()->loadNotes().size(), 1u);
+    EXPECT_EQ(json::parse(toJson(*r.value()))["objects"][0]["id"], "worker:0x10");
+}

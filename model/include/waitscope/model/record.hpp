@@ -91,7 +91,7 @@ struct Node {
     std::uint8_t reserved = 0;
     Kind refKind = Kind::Unknown; ///< Ref: the id's kind
     std::uint64_t payload = 0;    ///< Bool/Int/UInt/Float bits/Hex/Ref address; String:
-                               ///< offset<<32|len; containers: children<<32|span
+                                  ///< offset<<32|len; containers: children<<32|span
 };
 static_assert(sizeof(Node) == 16);
 

@@ -60,7 +60,7 @@ public:
     /// Build from objects (sorted here when needed) and metadata; duplicates must have been
     /// rejected by the caller. O(n log n) when unsorted, else O(n).
     Snapshot(std::vector<ObjectPtr> objects, std::shared_ptr<const Record> meta,
-             SchemaVersion version);
+             SchemaVersion version, std::vector<std::string> loadNotes = {});
 
     /// Every object, in id-text order.
     [[nodiscard]] std::span<const ObjectPtr> objects() const { return m_objects; }
@@ -92,6 +92,8 @@ public:
         std::string message;
     };
     [[nodiscard]] std::vector<Warning> warnings() const;
+    /// What the reader noticed (e.g. repeated member names), for the log.
+    [[nodiscard]] const std::vector<std::string>& loadNotes() const { return m_loadNotes; }
 
     /// Number of objects this snapshot shares (same pointer) with `other`. O(n).
     [[nodiscard]] std::size_t sharedWith(const Snapshot& other) const;
@@ -104,6 +106,7 @@ private:
     std::vector<KindRange> m_ranges;
     std::shared_ptr<const Record> m_meta;
     SchemaVersion m_version;
+    std::vector<std::string> m_loadNotes;
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;
