@@ -9,4 +9,7 @@ namespace waitscope::cli {
 /// `waitscope lab ...`: boot/run/shell/dump/stop the QEMU lab VM (lab_cmd.cpp).
 void addLabCommands(CLI::App& app, int& status);
 
+/// `waitscope timeline ...`: capture/show/convert vpoll events (timeline_cmd.cpp).
+void addTimelineCommands(CLI::App& app, int& status);
+
 } // namespace waitscope::cli

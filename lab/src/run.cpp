@@ -54,6 +54,9 @@ int runLabProgram(const RunOptions& o) {
         std::fprintf(stderr, "lab: %s ready in %.2f s (%s)\n", vm->info().release.c_str(),
                      vm->info().bootSeconds, vm->info().accel.c_str());
 
+    if (o.onBooted)
+        o.onBooted(*vm);
+    vm->write("\n"); // the guest waits for this before it starts the program
     const std::string exitPrefix = "WAITSCOPE_EXIT " + vm->nonce() + " ";
     std::map<std::string, int> seen;
     int status = -1;
@@ -122,6 +125,14 @@ int runLabProgram(const RunOptions& o) {
     if (std::string rest = vm->takePartialLine(); !rest.empty())
         emit(rest);
     run["exit_status"] = status;
+    if (o.onFinished) {
+        try {
+            o.onFinished(*vm, run);
+        } catch (const Error& e) {
+            std::fprintf(stderr, "lab: %s\n", e.what());
+            run["error"] = e.what();
+        }
+    }
     run["seconds"] = msSince(t0) / 1000.0;
     std::error_code ec;
     fs::copy_file(vm->info().stateDir / "console.log", o.outDir / "console.log",

@@ -31,6 +31,11 @@ struct RunOptions {
     bool vmcore = false; ///< save <mark>.vmcore at each mark
     DumpFormat vmcoreFormat = DumpFormat::Elf;
     std::vector<CaptureStep> captures; ///< run at each mark after the vmcore
+    /// Called once the VM is ready, before the program runs its course (e.g.
+    /// to start reading guest memory live), and when the program has ended,
+    /// before the VM goes down (`run` is what run.json will hold).
+    std::function<void(Vm&)> onBooted;
+    std::function<void(Vm&, nlohmann::json& run)> onFinished;
     std::chrono::seconds timeout{600};
     bool echo = true; ///< copy the program's output to our stdout
 };
