@@ -249,6 +249,8 @@ struct RunFlags {
     unsigned timeout = 600;
     bool quiet = false;
     bool events = false;
+    std::vector<std::string> breaks;
+    unsigned breakCount = 1;
 };
 
 int labRun(const RunFlags& f) {
@@ -266,6 +268,8 @@ int labRun(const RunFlags& f) {
     o.vmcoreFormat = lab::parseDumpFormat(f.vmcoreFormat);
     o.timeout = std::chrono::seconds(f.timeout);
     o.echo = !f.quiet;
+    o.breaks.symbols = f.breaks;
+    o.breaks.count = f.breakCount;
     std::unique_ptr<timeline::LiveCapture> capture;
     if (f.events) {
         // vpoll's flight recorder, read from guest RAM while the program runs.
@@ -361,6 +365,13 @@ void addLabCommands(CLI::App& app, int& status) {
     runCmd->add_option("--timeout", run.timeout, "Seconds before the run is killed (status 124)")
         ->capture_default_str();
     runCmd->add_flag("-q,--quiet", run.quiet, "Do not echo the program's output");
+    runCmd->add_option("--break", run.breaks,
+                       "Stop at this kernel function (hardware breakpoint through QEMU's "
+                       "gdbstub; repeatable) and capture as at a mark named hit-<n>");
+    runCmd
+        ->add_option("--break-count", run.breakCount,
+                     "Breakpoint hits to stop for before removing the breakpoints")
+        ->capture_default_str();
     runCmd->add_flag("--events", run.events,
                      "Record vpoll's flight recorder live from guest RAM into DIR/events.json "
                      "(Chrome Trace Event JSON; see waitscope timeline show)");

@@ -2,6 +2,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include <waitscope/base/error.hpp>
 #include <waitscope/base/files.hpp>
@@ -56,6 +57,9 @@ int runLabProgram(const RunOptions& o) {
 
     if (o.onBooted)
         o.onBooted(*vm);
+    std::optional<Breakpoints> breaks;
+    if (!o.breaks.symbols.empty())
+        breaks.emplace(*vm, o.breaks);
     vm->write("\n"); // the guest waits for this before it starts the program
     const std::string exitPrefix = "WAITSCOPE_EXIT " + vm->nonce() + " ";
     std::map<std::string, int> seen;
@@ -84,7 +88,22 @@ int runLabProgram(const RunOptions& o) {
                              static_cast<long long>(o.timeout.count()), vm->consoleTail().c_str());
                 break;
             }
-            auto line = vm->readLine(200ms);
+            if (breaks && !breaks->done()) {
+                if (auto hit = breaks->poll(0ms)) {
+                    // Stopped by the gdbstub: capture as at a mark, then go on.
+                    json record = hit->toJson();
+                    record["name"] = "hit-" + std::to_string(hit->number);
+                    record["kind"] = "breakpoint";
+                    record["t_ms"] = msSince(t0);
+                    MarkContext ctx{*vm, record["name"], o.outDir, record};
+                    for (const auto& step : o.captures)
+                        step(ctx);
+                    breaks->resume();
+                    run["marks"].push_back(record);
+                    continue;
+                }
+            }
+            auto line = vm->readLine(breaks && !breaks->done() ? 20ms : 200ms);
             if (!line)
                 continue;
             // The exit line follows the program's output directly, so a last
@@ -124,6 +143,11 @@ int runLabProgram(const RunOptions& o) {
     }
     if (std::string rest = vm->takePartialLine(); !rest.empty())
         emit(rest);
+    if (breaks)
+        run["breakpoints"] = {{"symbols", o.breaks.symbols},
+                              {"hits", breaks->hits()},
+                              {"kaslr_offset", breaks->kaslrOffset()}};
+    breaks.reset();
     run["exit_status"] = status;
     if (o.onFinished) {
         try {

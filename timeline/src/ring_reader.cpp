@@ -1,6 +1,3 @@
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <uapi/vpoll.h>
 
 #include <atomic>
@@ -8,7 +5,6 @@
 #include <utility>
 
 #include <waitscope/base/error.hpp>
-#include <waitscope/base/fd.hpp>
 #include <waitscope/timeline/ring_reader.hpp>
 
 namespace waitscope::timeline {
@@ -38,26 +34,6 @@ bool validHeader(const vpoll_ring_header& h, uint64_t phys, size_t memSize) {
 }
 
 } // namespace
-
-GuestMemory::GuestMemory(const std::filesystem::path& path) {
-    base::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd)
-        throw base::systemError("cannot open guest memory " + path.string());
-    struct stat st {};
-    if (::fstat(fd.get(), &st) != 0)
-        throw base::systemError("cannot stat " + path.string());
-    m_size = static_cast<size_t>(st.st_size);
-    void* p = ::mmap(nullptr, m_size, PROT_READ, MAP_SHARED, fd.get(), 0);
-    if (p == MAP_FAILED)
-        throw base::systemError("cannot map " + path.string());
-    m_data = static_cast<const uint8_t*>(p);
-    m_mapped = true;
-}
-
-GuestMemory::~GuestMemory() {
-    if (m_mapped)
-        ::munmap(const_cast<uint8_t*>(m_data), m_size);
-}
 
 std::optional<RingInfo> findRing(const GuestMemory& mem) {
     const uint64_t magic = VPOLL_RING_MAGIC;

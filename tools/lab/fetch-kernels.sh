@@ -6,7 +6,8 @@
 #
 # For each release from kernel-releases.sh, `apt-get download` the cloud image
 # and its -dbg package and extract only what the lab needs into
-# BUILD_DIR/lab/kernels/<release>/: vmlinuz, config, System.map, vmlinux (DWARF)
+# BUILD_DIR/lab/kernels/<release>/: vmlinuz, config, vmlinux (DWARF), System.map
+# (made from the vmlinux: the image's own is a stub)
 # and the few in-tree modules the initramfs loads (qemu_fw_cfg). Also extracts
 # checkpatch.pl and its data files from linux-source-6.1 for the kmod lint.
 # Idempotent: a release already extracted is skipped.
@@ -62,6 +63,16 @@ while read -r rel; do
 	echo "$rel" >"$out/release"
 	touch "$out/.complete"
 done < <("$here/kernel-releases.sh")
+
+# Debian's System.map in the image package is a one-line stub ("The real
+# System.map is in the -dbg package"): make the real one from the vmlinux.
+for dir in "$build"/lab/kernels/*/; do
+	[ -e "$dir/.complete" ] || continue
+	if [ "$(wc -l <"$dir/System.map")" -le 1 ]; then
+		nm -n "$dir/vmlinux" | grep -v ' [aNUw] ' >"$dir/System.map.tmp"
+		mv "$dir/System.map.tmp" "$dir/System.map"
+	fi
+done
 
 # checkpatch.pl is not in the headers packages: take it from the 6.1 sources.
 cp_dir="$build/cache/checkpatch"

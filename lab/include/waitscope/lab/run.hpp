@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <waitscope/lab/breakpoints.hpp>
 #include <waitscope/lab/vm.hpp>
 #include <waitscope/lab/vmcore.hpp>
 
@@ -36,6 +37,10 @@ struct RunOptions {
     /// before the VM goes down (`run` is what run.json will hold).
     std::function<void(Vm&)> onBooted;
     std::function<void(Vm&, nlohmann::json& run)> onFinished;
+    /// Kernel breakpoints: at each hit (up to breaks.count) the VM stays
+    /// stopped while the capture steps run for a mark named "hit-<n>", whose
+    /// run.json entry also holds the registers, arguments and stack scan.
+    BreakOptions breaks;
     std::chrono::seconds timeout{600};
     bool echo = true; ///< copy the program's output to our stdout
 };

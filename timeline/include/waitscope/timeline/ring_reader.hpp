@@ -10,29 +10,13 @@
 #include <optional>
 #include <string>
 
+#include <waitscope/base/mapped_file.hpp>
 #include <waitscope/timeline/store.hpp>
 
 namespace waitscope::timeline {
 
 /// Guest physical memory mapped read-only (file offset == physical address).
-class GuestMemory {
-public:
-    /// Map `path` (e.g. /dev/shm/waitscope-lab-*); throws base::Error.
-    explicit GuestMemory(const std::filesystem::path& path);
-    /// View over memory owned by someone else (tests, vmcore readers).
-    GuestMemory(const uint8_t* data, size_t size) : m_data(data), m_size(size) {}
-    ~GuestMemory();
-    GuestMemory(const GuestMemory&) = delete;
-    GuestMemory& operator=(const GuestMemory&) = delete;
-
-    const uint8_t* data() const { return m_data; }
-    size_t size() const { return m_size; }
-
-private:
-    const uint8_t* m_data = nullptr;
-    size_t m_size = 0;
-    bool m_mapped = false;
-};
+using GuestMemory = base::MappedFile;
 
 struct RingInfo {
     uint64_t phys = 0;     ///< where the header is
