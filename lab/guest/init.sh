@@ -22,8 +22,12 @@ mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 LAB_FWCFG=1
 [ -f /lab/config ] && . /lab/config
 
-# qemu_fw_cfg hands VMCOREINFO to QEMU's -device vmcoreinfo, so dumps carry it.
-[ "$LAB_FWCFG" = 1 ] && insmod /lib/modules/qemu_fw_cfg.ko
+# In-tree modules, in order: qemu_fw_cfg hands VMCOREINFO to QEMU's
+# -device vmcoreinfo, so dumps carry it; pvpanic tells QEMU about a panic.
+while read -r ko; do
+	[ "$ko" = qemu_fw_cfg.ko ] && [ "$LAB_FWCFG" != 1 ] && continue
+	insmod "/lib/modules/$ko" || echo "lab: cannot load $ko" >/dev/console
+done </lib/modules/order
 insmod /lib/modules/vpoll.ko $VPOLL_ARGS || echo "lab: cannot load vpoll.ko" >/dev/console
 insmod /lib/modules/simrupt.ko $SIMRUPT_ARGS || echo "lab: cannot load simrupt.ko" >/dev/console
 

@@ -23,6 +23,15 @@ constexpr std::string_view MarkPrefix = "WAITSCOPE_MARK ";
 double msSince(Clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
+
+/// QEMU's GUEST_PANICKED event data, if one arrived.
+std::optional<json> guestPanic(Vm& vm) {
+    vm.qmp().pollEvents();
+    for (const json& ev : vm.qmp().takeEvents())
+        if (ev.value("event", "") == "GUEST_PANICKED")
+            return ev.value("data", json::object());
+    return std::nullopt;
+}
 } // namespace
 
 std::string sanitizeMarkName(const std::string& raw) {
@@ -102,6 +111,22 @@ int runLabProgram(const RunOptions& o) {
                     run["marks"].push_back(record);
                     continue;
                 }
+            }
+            if (auto panic = guestPanic(*vm)) {
+                // QEMU paused the guest (pvpanic, -action panic=pause): keep it.
+                json record = {
+                    {"name", "panic"}, {"kind", "panic"}, {"t_ms", msSince(t0)}, {"qemu", *panic}};
+                fs::path path = o.outDir / "panic.vmcore";
+                auto st = dumpGuestMemory(vm->qmp(), path, o.vmcoreFormat, vm->info().release);
+                record["vmcore"] = {{"path", path.filename()}, {"bytes", st.bytes}, {"ms", st.ms}};
+                MarkContext ctx{*vm, "panic", o.outDir, record};
+                for (const auto& step : o.captures)
+                    step(ctx);
+                run["marks"].push_back(record);
+                run["panicked"] = true;
+                status = PanicStatus;
+                std::fprintf(stderr, "lab: the guest kernel panicked; saved %s\n", path.c_str());
+                break;
             }
             auto line = vm->readLine(breaks && !breaks->done() ? 20ms : 200ms);
             if (!line)

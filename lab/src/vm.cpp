@@ -201,6 +201,8 @@ void Vm::launch(const VmOptions& o, Accel accel) {
         "-machine", "pc,memory-backend=mem", "-m", mem, "-smp", std::to_string(o.cpus), "-kernel",
         o.kernel.vmlinuz.string(), "-initrd", (d / "initramfs.cpio").string(), "-append",
         std::string(GuestCmdline) + " " + o.append, "-device", "vmcoreinfo",
+        // A panicking guest tells QEMU (pvpanic), which pauses it for a dump.
+        "-device", "pvpanic-pci", "-action", "panic=pause",
         // ttyS0: console (interactive through the socket, always logged).
         "-chardev",
         "socket,id=con,path=" + (d / "console.sock").string() +

@@ -45,8 +45,11 @@ struct RunOptions {
     bool echo = true; ///< copy the program's output to our stdout
 };
 
-/// Exit status: the program's, 124 on timeout, 128+N on signal N; throws
-/// base::Error when the VM cannot be booted.
+/// runLabProgram()'s status when the guest kernel panicked (DIR/panic.vmcore saved).
+constexpr int PanicStatus = 123;
+
+/// Exit status: the program's, 123 when the guest kernel panicked, 124 on
+/// timeout, 128+N on signal N; throws base::Error when the VM cannot be booted.
 int runLabProgram(const RunOptions& options);
 
 /// A mark name made safe as a file name ([A-Za-z0-9._-], at most 64 chars).
