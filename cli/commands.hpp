@@ -9,6 +9,9 @@ namespace waitscope::cli {
 /// `waitscope lab ...`: boot/run/shell/dump/stop the QEMU lab VM (lab_cmd.cpp).
 void addLabCommands(CLI::App& app, int& status);
 
+/// `waitscope timeline ...`: capture/show/convert vpoll events (timeline_cmd.cpp).
+void addTimelineCommands(CLI::App& app, int& status);
+
 /// `waitscope diff A B [--format text|json]`: a snapshot diff (diff_cmd.cpp).
 void addDiffCommand(CLI::App& app, int& status);
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <waitscope/lab/breakpoints.hpp>
 #include <waitscope/lab/vm.hpp>
 #include <waitscope/lab/vmcore.hpp>
 
@@ -31,12 +32,24 @@ struct RunOptions {
     bool vmcore = false; ///< save <mark>.vmcore at each mark
     DumpFormat vmcoreFormat = DumpFormat::Elf;
     std::vector<CaptureStep> captures; ///< run at each mark after the vmcore
+    /// Called once the VM is ready, before the program runs its course (e.g.
+    /// to start reading guest memory live), and when the program has ended,
+    /// before the VM goes down (`run` is what run.json will hold).
+    std::function<void(Vm&)> onBooted;
+    std::function<void(Vm&, nlohmann::json& run)> onFinished;
+    /// Kernel breakpoints: at each hit (up to breaks.count) the VM stays
+    /// stopped while the capture steps run for a mark named "hit-<n>", whose
+    /// run.json entry also holds the registers, arguments and stack scan.
+    BreakOptions breaks;
     std::chrono::seconds timeout{600};
     bool echo = true; ///< copy the program's output to our stdout
 };
 
-/// Exit status: the program's, 124 on timeout, 128+N on signal N; throws
-/// base::Error when the VM cannot be booted.
+/// runLabProgram()'s status when the guest kernel panicked (DIR/panic.vmcore saved).
+constexpr int PanicStatus = 123;
+
+/// Exit status: the program's, 123 when the guest kernel panicked, 124 on
+/// timeout, 128+N on signal N; throws base::Error when the VM cannot be booted.
 int runLabProgram(const RunOptions& options);
 
 /// A mark name made safe as a file name ([A-Za-z0-9._-], at most 64 chars).
