@@ -74,7 +74,7 @@ int runGui(const GuiOptions& o) {
         for (const std::string& p : backend->takeDrops())
             app.open(p);
         app.runQueue().drain();
-        backend->beginFrame();
+        backend->beginFrame(headless);
         app.frame();
         if (headless) {
             // Mirror the log on stderr so headless runs explain themselves.

@@ -10,7 +10,7 @@
 namespace waitscope::app {
 
 struct Settings {
-    float leftWidth = 340, rightWidth = 400, bottomHeight = 190;
+    float leftWidth = 300, rightWidth = 360, bottomHeight = 170;
     std::map<std::string, bool> openViews;
     std::vector<std::string> recent; ///< most recent first, at most 12
     std::string lastDir;

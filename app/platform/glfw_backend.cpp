@@ -8,6 +8,7 @@
 #include <imgui.h>
 #include <stb_image_write.h>
 
+#include <cfloat>
 #include <mutex>
 
 namespace waitscope::app {
@@ -82,9 +83,11 @@ void GlfwBackend::waitEvents(bool animating, double timeout) {
         glfwWaitEventsTimeout(timeout);
 }
 
-void GlfwBackend::beginFrame() {
+void GlfwBackend::beginFrame(bool ignoreMouse) {
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
+    if (ignoreMouse)
+        ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
     ImGui::NewFrame();
 }
 

@@ -31,7 +31,9 @@ public:
 
     /// Sleep until an event (or `timeout` seconds); poll without sleeping when `animating`.
     void waitEvents(bool animating, double timeout = 0.5);
-    void beginFrame();
+    /// `ignoreMouse`: headless runs keep the pointer out of the picture (no hover, no
+    /// tooltips wherever Xvfb parks the cursor).
+    void beginFrame(bool ignoreMouse = false);
     /// Render ImGui; `beforeSwap` runs with the frame in the back buffer (screenshots).
     void endFrame(const std::function<void()>& beforeSwap);
     [[nodiscard]] bool shouldClose() const;

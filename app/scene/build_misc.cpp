@@ -71,7 +71,13 @@ Scene buildWaitQueueScene(const Snapshot& s, const SceneRequest& r) {
 Scene buildWorkqueueScene(const Snapshot& s, const SceneRequest& r) {
     Scene scene;
     scene.title = "Workqueues and worker pools";
-    PoolView v = buildPoolView(s, false);
+    // Every worker pool (a handful: per CPU, high priority, unbound); only the workqueues
+    // with work in flight (a kernel has dozens of idle ones).
+    PoolView v = buildPoolView(s, true);
+    std::erase_if(v.workqueues, [](const WorkqueueInfo& w) {
+        return std::all_of(w.pwqs.begin(), w.pwqs.end(),
+                           [](const PwqInfo& p) { return p.nrActive == 0 && p.inactive.empty(); });
+    });
     (void)r;
     std::vector<std::pair<ObjectId, std::uint32_t>> poolNodes;
     float x = 0;
