@@ -11,6 +11,8 @@
 #include <cfloat>
 #include <mutex>
 
+#include "icon.hpp"
+
 namespace waitscope::app {
 
 namespace {
@@ -51,6 +53,9 @@ std::unique_ptr<GlfwBackend> GlfwBackend::create(const WindowOptions& o, std::st
     glfwMakeContextCurrent(b->m_window);
     glfwSwapInterval(1);
     glfwSetDropCallback(b->m_window, onDrop);
+    std::vector<std::uint8_t> icon = drawIcon(64);
+    GLFWimage image{64, 64, icon.data()};
+    glfwSetWindowIcon(b->m_window, 1, &image);
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
