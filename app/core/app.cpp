@@ -253,9 +253,8 @@ void App::setLecture(bool on) {
 }
 
 bool App::animating() const {
-    return !m_workers->idle() || !m_runQueue.empty() || m_pendingLoads > 0 ||
-           (changePulse() > 0 && (!m_lecture || now() - m_changesAt < 4.0) && m_changesAt >= 0 &&
-            now() - m_changesAt < 4.0);
+    bool pulsing = m_changesAt >= 0 && now() - m_changesAt < (m_lecture ? 4.0 : 1.2);
+    return pulsing || !m_workers->idle() || !m_runQueue.empty() || m_pendingLoads > 0;
 }
 
 bool App::idle() const {

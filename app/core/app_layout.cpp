@@ -57,6 +57,8 @@ void App::frame() {
 
 void App::drawPanels() {
     auto anyOpen = [this](Region r) {
+        if (m_lecture && r == Region::Left)
+            return false; // lecture mode gives the canvas the room; stepping is by keyboard
         for (const auto& v : m_views)
             if (v->isOpen() && v->region() == r)
                 return true;

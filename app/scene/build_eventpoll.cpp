@@ -57,11 +57,11 @@ float chainRow(Scene& scene, const Snapshot& s, ObjectId head, const std::string
             right = std::max(right, on.x + on.w / 2);
         } else if (e.owner.valid()) {
             // An epitem owner (nested epoll): name it; the epitem lives in another eventpoll.
-            scene.nodes[ei].detail = "-> " + e.ownerTitle;
-            scene.nodes[ei].w =
-                std::max(scene.nodes[ei].w, labelWidth(scene.nodes[ei].detail) + 16);
-            scene.nodes[ei].x = scene.nodes[prev].x;
-            right = scene.nodes[ei].x + scene.nodes[ei].w / 2;
+            SceneNode& n = scene.nodes[ei];
+            n.detail = "-> " + e.ownerTitle;
+            n.w = std::max(n.w, labelWidth(n.detail) + 16);
+            n.x = right - en.w + n.w / 2; // keep the left edge where it was
+            right = n.x + n.w / 2;
         }
     }
     return right;

@@ -180,7 +180,7 @@ private:
         if (ImGui::SmallButton("Fit"))
             app.requestFit();
         ImGui::SameLine();
-        ImGui::TextDisabled("%s  %.0f%%", m_built.scene ? m_built.scene->title.c_str() : "",
+        ImGui::TextDisabled("%s  %.3g%%", m_built.scene ? m_built.scene->title.c_str() : "",
                             static_cast<double>(m_camera.zoom * 100));
         if (m_built.scene && m_built.scene->kind == SceneKind::Eventpoll) {
             ImGui::SameLine();

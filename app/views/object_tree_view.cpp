@@ -162,10 +162,12 @@ private:
     }
     void expandDefaults() {
         const ObjectTree& tree = m_data->tree;
-        for (std::uint32_t i = 0; i < tree.rows.size(); ++i)
-            if (tree.rows[i].depth == 0 &&
-                tree.rows[i].aux != static_cast<std::uint32_t>(model::TreeGroup::Other))
+        for (std::uint32_t i = 0; i < tree.rows.size(); ++i) {
+            auto g = static_cast<model::TreeGroup>(tree.rows[i].aux);
+            if (tree.rows[i].depth == 0 && g != model::TreeGroup::Other &&
+                g != model::TreeGroup::KernelThreads)
                 setExpanded(i, true);
+        }
     }
 
     void startFilter(App& app) {

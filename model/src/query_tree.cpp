@@ -11,8 +11,10 @@ using namespace detail;
 
 namespace {
 
-constexpr std::string_view GroupNames[] = {"Processes",    "Wait queues", "Workqueues",
-                                           "Worker pools", "Buffers",     "Other objects"};
+constexpr std::string_view GroupNames[] = {"Processes",    "Kernel threads", "Wait queues",
+                                           "Workqueues",   "Worker pools",   "Buffers",
+                                           "Other objects"};
+static_assert(std::size(GroupNames) == static_cast<std::size_t>(TreeGroup::Other) + 1);
 
 class TreeBuilder {
 public:
@@ -114,36 +116,45 @@ private:
             auto kb = std::pair(i64(*b, Key::tgid), i64(*b, Key::pid));
             return ka != kb ? ka < kb : a->kaddr() < b->kaddr();
         });
-        group(TreeGroup::Processes);
-        for (std::size_t i = 0; i < sorted.size(); ++i) {
-            const Object& leader = *sorted[i];
-            if (i64(leader, Key::pid) != i64(leader, Key::tgid) && i > 0 &&
-                i64(*sorted[i - 1], Key::tgid) == i64(leader, Key::tgid))
-                continue; // a thread: listed under its leader
-            open(RowRole::Object, leader.id());
-            waiting(leader);
-            for (std::size_t j = i + 1;
-                 j < sorted.size() && i64(*sorted[j], Key::tgid) == i64(leader, Key::tgid); ++j) {
-                open(RowRole::Thread, sorted[j]->id());
-                waiting(*sorted[j]);
-                close();
+        for (TreeGroup g : {TreeGroup::Processes, TreeGroup::KernelThreads}) {
+            group(g);
+            const bool kernel = g == TreeGroup::KernelThreads;
+            for (std::size_t i = 0; i < sorted.size(); ++i) {
+                const Object& leader = *sorted[i];
+                if (leader[Key::kthread].asBool() != kernel)
+                    continue;
+                if (i64(leader, Key::pid) != i64(leader, Key::tgid) && i > 0 &&
+                    i64(*sorted[i - 1], Key::tgid) == i64(leader, Key::tgid))
+                    continue; // a thread: listed under its leader
+                process(leader, sorted, i);
             }
-            // The files_struct itself has no row here (fds hang off the process); it is
-            // listed under "Other objects".
-            if (const Object* files = deref(m_s, leader[Key::files])) {
-                for (Field fd : (*files)[Key::fds].children()) {
-                    ObjectId fileId = fd[Key::file].ref();
-                    auto n = static_cast<std::uint32_t>(fd[Key::fd].asU64().value_or(0));
-                    open(RowRole::Fd, fileId, n);
-                    if (const Object* file = m_s.find(fileId))
-                        if (ObjectId p = (*file)[Key::private_].ref(); p.valid())
-                            behindFile(p);
-                    close();
-                }
-            }
+            closeGroup();
+        }
+    }
+
+    void process(const Object& leader, const std::vector<const Object*>& sorted, std::size_t i) {
+        open(RowRole::Object, leader.id());
+        waiting(leader);
+        for (std::size_t j = i + 1;
+             j < sorted.size() && i64(*sorted[j], Key::tgid) == i64(leader, Key::tgid); ++j) {
+            open(RowRole::Thread, sorted[j]->id());
+            waiting(*sorted[j]);
             close();
         }
-        closeGroup();
+        // The files_struct itself has no row here (fds hang off the process); it is
+        // listed under "Other objects".
+        if (const Object* files = deref(m_s, leader[Key::files])) {
+            for (Field fd : (*files)[Key::fds].children()) {
+                ObjectId fileId = fd[Key::file].ref();
+                auto n = static_cast<std::uint32_t>(fd[Key::fd].asU64().value_or(0));
+                open(RowRole::Fd, fileId, n);
+                if (const Object* file = m_s.find(fileId))
+                    if (ObjectId p = (*file)[Key::private_].ref(); p.valid())
+                        behindFile(p);
+                close();
+            }
+        }
+        close();
     }
 
     void waitQueues() {

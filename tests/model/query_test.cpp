@@ -207,3 +207,19 @@ TEST(Search, ByAddressPidFdSymbolTypeText) {
     EXPECT_TRUE(ids("nothing-like-this").empty());
     EXPECT_EQ(search(*s, parseSearch("type:epitem"), 2).size(), 2u);
 }
+
+TEST(Query, ObjectTreeGroupsAreNamedAndKernelThreadsApart) {
+    json d = topology();
+    json kt = obj("task", 0xffff888003f00000);
+    kt.update({{"pid", 2}, {"tgid", 2}, {"comm", "kthreadd"}, {"state", "S"}, {"kthread", true}});
+    d["objects"].push_back(kt);
+    auto s = load(d);
+    ObjectTree tree = buildObjectTree(*s);
+    std::vector<std::string> groups;
+    for (std::uint32_t i = 0; i < tree.rows.size(); ++i)
+        if (tree.rows[i].role == RowRole::Group)
+            groups.push_back(treeRowText(*s, tree, i));
+    EXPECT_EQ(groups,
+              (std::vector<std::string>{"Processes (1)", "Kernel threads (1)", "Wait queues (4)",
+                                        "Worker pools (1)", "Buffers (1)", "Other objects (1)"}));
+}

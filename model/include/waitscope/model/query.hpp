@@ -46,7 +46,15 @@ enum class RowRole : std::uint8_t {
 };
 
 /// Top-level groups of the object tree, in display order.
-enum class TreeGroup : std::uint8_t { Processes, WaitQueues, Workqueues, Pools, Buffers, Other };
+enum class TreeGroup : std::uint8_t {
+    Processes,
+    KernelThreads,
+    WaitQueues,
+    Workqueues,
+    Pools,
+    Buffers,
+    Other
+};
 
 /// The groups' display names.
 [[nodiscard]] std::string_view treeGroupName(TreeGroup group);
@@ -65,10 +73,10 @@ struct ObjectTree {
     std::vector<Row> rows;
 };
 
-/// Processes -> threads, fds -> files -> the object behind them (eventpoll -> epitems in
-/// key order, wait queue heads -> entries); wait queues; workqueues -> pool_workqueues ->
-/// works; worker pools -> workers -> works; buffers (kfifo, circ_buf, vpoll rings); other
-/// objects. Every object of the snapshot appears at least once. O(n).
+/// Processes (user space; kernel threads in their own group) -> threads, fds -> files -> the object
+/// behind them (eventpoll -> epitems in key order, wait queue heads -> entries); wait queues;
+/// workqueues -> pool_workqueues -> works; worker pools -> workers -> works; buffers (kfifo,
+/// circ_buf, vpoll rings); other objects. Every object of the snapshot appears at least once. O(n).
 [[nodiscard]] ObjectTree buildObjectTree(const Snapshot& snapshot);
 
 /// The text of a row (a title for objects, "fd 5: ..." for fds, "Processes (12)" ...).
