@@ -8,5 +8,7 @@ namespace waitscope::cli {
 
 /// `waitscope lab ...`: boot/run/shell/dump/stop the QEMU lab VM (lab_cmd.cpp).
 void addLabCommands(CLI::App& app, int& status);
+/// `waitscope layout FILE.dot`: lay out a DOT digraph (layout_cmd.cpp).
+void addLayoutCommands(CLI::App& app, int& status);
 
 } // namespace waitscope::cli

@@ -51,8 +51,9 @@ void initResult(LayoutResult& r, const Input& in, const std::vector<Size>& sizes
     r.edgeStart.assign(1, 0);
 }
 
-/// Close the polyline of the next edge (its points were appended to edgePoints).
-inline void endEdge(LayoutResult& r) {
+/// Close the polyline of the next edge, u -> v (its points were appended to edgePoints).
+inline void endEdge(LayoutResult& r, NodeId u, NodeId v) {
+    r.edges.push_back({u, v});
     r.edgeStart.push_back(static_cast<std::uint32_t>(r.edgePoints.size()));
 }
 

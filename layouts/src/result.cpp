@@ -16,6 +16,13 @@ double LayoutResult::totalMs() const {
     return t;
 }
 
+double LayoutResult::stat(std::string_view name) const {
+    for (const LayoutStat& s : stats)
+        if (name == s.name)
+            return s.value;
+    return -1.0;
+}
+
 Rect computeBounds(const LayoutResult& r) {
     Rect b{INFINITY, INFINITY, -INFINITY, -INFINITY};
     auto box = [&b](Point c, double w, double h) {
@@ -73,7 +80,7 @@ void addStraightEdge(LayoutResult& r, NodeId u, NodeId v) {
         r.edgePoints.push_back(clipToBox(a, r.sizes[u], b));
         r.edgePoints.push_back(clipToBox(b, r.sizes[v], a));
     }
-    endEdge(r);
+    endEdge(r, u, v);
 }
 
 } // namespace detail

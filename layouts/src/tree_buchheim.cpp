@@ -424,12 +424,12 @@ LayoutResult layoutForest(const Tree& t, const TreeOptions& o, const LayoutResul
                 if (f.parent[c] == v) {
                     r.edgePoints.push_back({a.x, a.y + t.sizes[v].height / 2.0});
                     r.edgePoints.push_back({b.x, b.y - t.sizes[c].height / 2.0});
-                    detail::endEdge(r);
+                    detail::endEdge(r, v, c);
                 } else {
                     detail::addStraightEdge(r, v, c);
                 }
             } else {
-                detail::endEdge(r); // an id out of range: nothing to draw
+                detail::endEdge(r, v, c); // an id out of range: nothing to draw
             }
         }
     }
@@ -522,15 +522,16 @@ LayoutResult layoutTree(const Graph& graph, const TreeOptions& options,
         for (std::uint32_t i = t.childStart[v]; i < t.childStart[v + 1]; ++i)
             parent[t.children[i]] = v;
     r.edgePoints.clear();
+    r.edges.clear();
     r.edgeStart.assign(1, 0);
     for (const Edge& e : graph.edges) {
         if (e.from >= n || e.to >= n) {
-            detail::endEdge(r);
+            detail::endEdge(r, e.from, e.to);
         } else if (parent[e.to] == e.from) {
             Point a = r.positions[e.from], b = r.positions[e.to];
             r.edgePoints.push_back({a.x, a.y + graph.sizes[e.from].height / 2.0});
             r.edgePoints.push_back({b.x, b.y - graph.sizes[e.to].height / 2.0});
-            detail::endEdge(r);
+            detail::endEdge(r, e.from, e.to);
         } else {
             detail::addStraightEdge(r, e.from, e.to);
         }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -149,6 +150,61 @@ inline std::string geometryBytes(const LayoutResult& r) {
     }
     put(&r.bounds, sizeof r.bounds);
     return s;
+}
+
+} // namespace waitscope::layouts::test
+
+namespace waitscope::layouts::test {
+
+/// Crossings of a layered drawing as drawn (the method of ../shared/bench/crossings.py,
+/// "spline" count, for polylines): ranks are the distinct node ys; an edge spanning ranks
+/// gets the x where its polyline crosses each rank between; two segments between ranks r
+/// and r+1 cross when their ends are in strictly opposite order. O(sum of k^2) per gap.
+inline std::uint64_t drawnCrossings(const Graph& g, const LayoutResult& r) {
+    std::vector<double> ys;
+    for (const Point& p : r.positions)
+        ys.push_back(p.y);
+    std::sort(ys.begin(), ys.end());
+    ys.erase(std::unique(ys.begin(), ys.end(), [](double a, double b) { return b - a < 0.72; }),
+             ys.end());
+    auto rankOf = [&](double y) {
+        return static_cast<std::size_t>(std::lower_bound(ys.begin(), ys.end(), y - 0.72) -
+                                        ys.begin());
+    };
+    auto xAt = [](std::span<const Point> pts, double y, double fallback) {
+        for (std::size_t i = 0; i + 1 < pts.size(); ++i) {
+            double y0 = pts[i].y, y1 = pts[i + 1].y;
+            if (y0 != y1 && (y0 - y) * (y1 - y) <= 0)
+                return pts[i].x + (pts[i + 1].x - pts[i].x) * (y - y0) / (y1 - y0);
+        }
+        return fallback;
+    };
+    std::vector<std::vector<std::pair<double, double>>> gaps(ys.size());
+    for (std::size_t e = 0; e < g.edges.size(); ++e) {
+        NodeId a = g.edges[e].from, b = g.edges[e].to;
+        std::size_t ra = rankOf(r.positions[a].y), rb = rankOf(r.positions[b].y);
+        if (ra == rb)
+            continue;
+        if (ra > rb) {
+            std::swap(a, b);
+            std::swap(ra, rb);
+        }
+        double prev = r.positions[a].x;
+        for (std::size_t k = ra + 1; k <= rb; ++k) {
+            double x = k == rb ? r.positions[b].x
+                               : xAt(r.edge(e), ys[k],
+                                     r.positions[a].x + (r.positions[b].x - r.positions[a].x) *
+                                                            (ys[k] - ys[ra]) / (ys[rb] - ys[ra]));
+            gaps[k - 1].push_back({prev, x});
+            prev = x;
+        }
+    }
+    std::uint64_t c = 0;
+    for (const auto& gap : gaps)
+        for (std::size_t i = 0; i < gap.size(); ++i)
+            for (std::size_t j = i + 1; j < gap.size(); ++j)
+                c += (gap[i].first - gap[j].first) * (gap[i].second - gap[j].second) < 0;
+    return c;
 }
 
 } // namespace waitscope::layouts::test

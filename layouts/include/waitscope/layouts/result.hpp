@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <waitscope/layouts/graph.hpp>
@@ -32,6 +33,12 @@ struct Rect {
 struct PhaseTiming {
     const char* name = ""; ///< static phase name, e.g. "rank", "order"
     double ms = 0.0;       ///< wall milliseconds
+};
+
+/// A named figure an engine reports (crossings, dummy nodes, ...); deterministic.
+struct LayoutStat {
+    const char* name = ""; ///< static name, e.g. "crossings"
+    double value = 0.0;
 };
 
 /// The box drawn around one cluster's nodes (e.g. one eventpoll instance, one process).
@@ -78,13 +85,15 @@ struct LayoutResult {
     std::vector<Size> sizes;              ///< node boxes as laid out, one per input node
     std::vector<std::uint64_t> keys;      ///< stable keys, one per input node (for the next layout)
     std::vector<std::int32_t> layers;     ///< layer (layered) or depth (tree) per node; -1 if none
-    std::vector<std::uint32_t> edgeStart; ///< edges()+1 offsets into edgePoints
+    std::vector<Edge> edges;              ///< tail and head of each polyline (for matching)
+    std::vector<std::uint32_t> edgeStart; ///< edgeCount()+1 offsets into edgePoints
     std::vector<Point> edgePoints;        ///< polylines, tail to head, one per input edge
     std::vector<ClusterBox> clusters;     ///< cluster boxes, by ascending cluster id
     std::vector<Marker> markers;          ///< annotations (nil leaves, heads, ring indices)
     std::vector<Arc> arcs;                ///< circles and arcs (rings)
     Rect bounds;                          ///< everything above, including node boxes
     std::vector<PhaseTiming> timings;     ///< per-phase wall times, in run order
+    std::vector<LayoutStat> stats;        ///< engine figures (see each engine), in order
 
     /// Number of edge polylines. O(1).
     [[nodiscard]] std::size_t edgeCount() const {
@@ -96,14 +105,16 @@ struct LayoutResult {
     }
     /// Total wall time of all phases, ms. O(phases).
     [[nodiscard]] double totalMs() const;
+    /// The stat called `name`, or -1 when the engine did not report it. O(stats).
+    [[nodiscard]] double stat(std::string_view name) const;
 };
 
 /// Bounds of every node box, marker, cluster box, arc and edge point of `r`. O(size of r).
 [[nodiscard]] Rect computeBounds(const LayoutResult& r);
 
-/// Node `v` moved by more than `threshold` points between two results (matched by key)?
-/// Returns the fraction of nodes of `after` that exist in `before` and moved; 0 when none
-/// are shared. O(n log n).
+/// Stability metric: among the nodes of `after` that also exist in `before` (matched by
+/// key), the fraction whose centre moved by more than `threshold` points; 0 when none are
+/// shared. O(n log n).
 [[nodiscard]] double movedFraction(const LayoutResult& before, const LayoutResult& after,
                                    double threshold);
 

@@ -1,0 +1,582 @@
+// The layered engine's pipeline: cycle breaking, ranking, dummy nodes, ordering, coordinates,
+// routing; stability against a previous result; cluster boxes.
+// [SECTION] layering graph (merged, acyclic)
+// [SECTION] stable ranks
+// [SECTION] proper layered graph (dummies, cluster fillers)
+// [SECTION] stable order keys and positions
+// [SECTION] layoutLayered
+#include <algorithm>
+#include <cmath>
+#include <span>
+#include <utility>
+
+#include "../common.hpp"
+#include "layered.hpp"
+
+namespace waitscope::layouts {
+
+namespace {
+
+using layered::LEdge;
+using layered::Ordering;
+using layered::Proper;
+
+// [SECTION] layering graph (merged, acyclic)
+
+struct LayeringGraph {
+    std::vector<LEdge> edges;
+    std::vector<std::uint32_t> ofEdge; ///< per input edge: its LEdge, or NoEdge
+    std::vector<std::uint8_t> reversed;
+};
+
+constexpr std::uint32_t NoEdge = 0xffffffffu;
+
+LayeringGraph layeringGraph(const Graph& g) {
+    NodeId n = g.nodeCount();
+    LayeringGraph lg;
+    lg.reversed = layered::breakCycles(n, g.edges);
+    lg.ofEdge.assign(g.edges.size(), NoEdge);
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> keyed;
+    keyed.reserve(g.edges.size());
+    for (std::uint32_t i = 0; i < g.edges.size(); ++i) {
+        const Edge& e = g.edges[i];
+        if (e.from >= n || e.to >= n || e.from == e.to)
+            continue;
+        NodeId t = lg.reversed[i] ? e.to : e.from, h = lg.reversed[i] ? e.from : e.to;
+        keyed.push_back({(static_cast<std::uint64_t>(t) << 32) | h, i});
+    }
+    std::sort(keyed.begin(), keyed.end());
+    for (std::size_t k = 0; k < keyed.size(); ++k) {
+        if (k == 0 || keyed[k].first != keyed[k - 1].first)
+            lg.edges.push_back({static_cast<NodeId>(keyed[k].first >> 32),
+                                static_cast<NodeId>(keyed[k].first & 0xffffffffu), 0});
+        ++lg.edges.back().weight;
+        lg.ofEdge[keyed[k].second] = static_cast<std::uint32_t>(lg.edges.size() - 1);
+    }
+    return lg;
+}
+
+/// Index of each node of `g` in `previous` (matched by key), or NoNode.
+std::vector<NodeId> matchPrevious(const Graph& g, const LayoutResult& previous) {
+    std::vector<std::pair<std::uint64_t, NodeId>> old(previous.keys.size());
+    for (NodeId i = 0; i < old.size(); ++i)
+        old[i] = {previous.keys[i], i};
+    std::sort(old.begin(), old.end());
+    std::vector<NodeId> match(g.nodeCount(), NoNode);
+    for (NodeId v = 0; v < g.nodeCount(); ++v) {
+        auto it = std::lower_bound(old.begin(), old.end(), std::make_pair(g.keyOf(v), NodeId{0}));
+        if (it != old.end() && it->first == g.keyOf(v) && it->second < previous.positions.size())
+            match[v] = it->second;
+    }
+    return match;
+}
+
+// [SECTION] stable ranks
+
+constexpr std::int32_t Unknown = -(1 << 30);
+
+/// Ranks from `rank` (Unknown for new nodes): known nodes stay unless a parent pushes them
+/// down; new nodes go one below their lowest parent, or (without parents) one above their
+/// highest child. Not normalised.
+std::vector<std::int32_t> pushDown(NodeId n, const std::vector<LEdge>& edges,
+                                   std::vector<std::int32_t> rank) {
+    std::vector<std::uint32_t> outStart(n + 1, 0), deg(n, 0);
+    for (const LEdge& e : edges) {
+        ++outStart[e.tail + 1];
+        ++deg[e.head];
+    }
+    for (NodeId v = 0; v < n; ++v)
+        outStart[v + 1] += outStart[v];
+    std::vector<NodeId> out(edges.size());
+    std::vector<std::uint32_t> fill(outStart.begin(), outStart.end() - 1);
+    for (const LEdge& e : edges)
+        out[fill[e.tail]++] = e.head;
+    std::vector<std::int32_t> floor(n, Unknown);
+    std::vector<NodeId> topo;
+    topo.reserve(n);
+    for (NodeId v = 0; v < n; ++v)
+        if (deg[v] == 0)
+            topo.push_back(v);
+    for (std::size_t h = 0; h < topo.size(); ++h) {
+        NodeId v = topo[h];
+        if (floor[v] != Unknown)
+            rank[v] = std::max(rank[v], floor[v]);
+        for (std::uint32_t i = outStart[v]; i < outStart[v + 1]; ++i) {
+            NodeId w = out[i];
+            if (rank[v] != Unknown)
+                floor[w] = std::max(floor[w], rank[v] + 1);
+            if (--deg[w] == 0)
+                topo.push_back(w);
+        }
+    }
+    for (std::size_t h = topo.size(); h-- > 0;) {
+        NodeId v = topo[h];
+        if (rank[v] != Unknown)
+            continue;
+        std::int32_t r = 0;
+        bool any = false;
+        for (std::uint32_t i = outStart[v]; i < outStart[v + 1]; ++i) {
+            r = any ? std::min(r, rank[out[i]] - 1) : rank[out[i]] - 1;
+            any = true;
+        }
+        rank[v] = any ? r : 0;
+    }
+    return rank;
+}
+
+/// Matched nodes keep their previous layer; where an edge no longer fits, either the nodes
+/// below are pushed down or the nodes above are pushed up, whichever moves fewer matched
+/// nodes (ties: down). New nodes go next to their parents (or children).
+std::vector<std::int32_t> stableRanks(NodeId n, const std::vector<LEdge>& edges,
+                                      const std::vector<NodeId>& match,
+                                      const LayoutResult& previous) {
+    std::vector<std::int32_t> prev(n, Unknown), mirrored(n, Unknown);
+    for (NodeId v = 0; v < n; ++v) {
+        if (match[v] != NoNode && match[v] < previous.layers.size() &&
+            previous.layers[match[v]] >= 0) {
+            prev[v] = previous.layers[match[v]];
+            mirrored[v] = -prev[v];
+        }
+    }
+    std::vector<std::int32_t> down = pushDown(n, edges, prev);
+    std::vector<LEdge> reversed(edges);
+    for (LEdge& e : reversed)
+        std::swap(e.tail, e.head);
+    std::vector<std::int32_t> up = pushDown(n, reversed, mirrored);
+    std::size_t changedDown = 0, changedUp = 0;
+    for (NodeId v = 0; v < n; ++v) {
+        up[v] = -up[v];
+        if (prev[v] != Unknown) {
+            changedDown += down[v] != prev[v];
+            changedUp += up[v] != prev[v];
+        }
+    }
+    std::vector<std::int32_t>& rank = changedUp < changedDown ? up : down;
+    std::int32_t lo = 0;
+    for (NodeId v = 0; v < n; ++v)
+        lo = std::min(lo, rank[v]);
+    for (NodeId v = 0; v < n; ++v)
+        rank[v] -= lo;
+    return rank;
+}
+
+// [SECTION] proper layered graph (dummies, cluster fillers)
+
+Proper buildProper(const Graph& g, const std::vector<LEdge>& edges,
+                   const std::vector<std::int32_t>& rank) {
+    Proper p;
+    NodeId n = g.nodeCount();
+    p.realCount = n;
+    p.layer = rank;
+    for (NodeId v = 0; v < n; ++v) {
+        p.width.push_back(g.sizes[v].width);
+        p.height.push_back(g.sizes[v].height);
+        p.cluster.push_back(g.clusterOf(v));
+    }
+    p.filler.assign(n, 0);
+    struct Adj {
+        NodeId a, b;
+        std::uint32_t w;
+    };
+    std::vector<Adj> adj;
+    p.chainStart.push_back(0);
+    for (const LEdge& e : edges) {
+        std::uint32_t c =
+            g.clusterOf(e.tail) == g.clusterOf(e.head) ? g.clusterOf(e.tail) : NoCluster;
+        NodeId prev = e.tail;
+        p.chain.push_back(e.tail);
+        for (std::int32_t l = rank[e.tail] + 1; l < rank[e.head]; ++l) {
+            NodeId d = static_cast<NodeId>(p.layer.size());
+            p.layer.push_back(l);
+            p.width.push_back(0.0);
+            p.height.push_back(0.0);
+            p.cluster.push_back(c);
+            p.filler.push_back(0);
+            adj.push_back({prev, d, e.weight});
+            p.chain.push_back(d);
+            prev = d;
+        }
+        adj.push_back({prev, e.head, e.weight});
+        p.chain.push_back(e.head);
+        p.chainStart.push_back(static_cast<std::uint32_t>(p.chain.size()));
+    }
+    std::int32_t layers = 0;
+    for (std::int32_t l : p.layer)
+        layers = std::max(layers, l + 1);
+    // Cluster fillers: a cluster is present in every layer between its first and last.
+    std::vector<std::pair<std::uint32_t, std::int32_t>> present;
+    for (NodeId v = 0; v < p.size(); ++v)
+        if (p.cluster[v] != NoCluster)
+            present.push_back({p.cluster[v], p.layer[v]});
+    std::sort(present.begin(), present.end());
+    present.erase(std::unique(present.begin(), present.end()), present.end());
+    for (std::size_t k = 1; k < present.size(); ++k) {
+        if (present[k].first != present[k - 1].first)
+            continue;
+        for (std::int32_t l = present[k - 1].second + 1; l < present[k].second; ++l) {
+            p.layer.push_back(l);
+            p.width.push_back(0.0);
+            p.height.push_back(0.0);
+            p.cluster.push_back(present[k].first);
+            p.filler.push_back(1);
+        }
+    }
+    p.layerCount = layers;
+    NodeId total = p.size();
+    p.downStart.assign(total + 1, 0);
+    p.upStart.assign(total + 1, 0);
+    for (const Adj& a : adj) {
+        ++p.downStart[a.a + 1];
+        ++p.upStart[a.b + 1];
+    }
+    for (NodeId v = 0; v < total; ++v) {
+        p.downStart[v + 1] += p.downStart[v];
+        p.upStart[v + 1] += p.upStart[v];
+    }
+    p.down.resize(adj.size());
+    p.up.resize(adj.size());
+    p.downW.resize(adj.size());
+    p.upW.resize(adj.size());
+    std::vector<std::uint32_t> fd(p.downStart.begin(), p.downStart.end() - 1),
+        fu(p.upStart.begin(), p.upStart.end() - 1);
+    for (const Adj& a : adj) {
+        p.downW[fd[a.a]] = a.w;
+        p.down[fd[a.a]++] = a.b;
+        p.upW[fu[a.b]] = a.w;
+        p.up[fu[a.b]++] = a.a;
+    }
+    return p;
+}
+
+// [SECTION] stable order keys and positions
+
+/// Previous x of each dummy whose edge existed before (matched by the keys of its ends,
+/// the k-th parallel edge to the k-th) with the same number of layers; NaN elsewhere.
+std::vector<double> previousDummyX(const Graph& g, const LayeringGraph& lg, const Proper& p,
+                                   const LayoutResult& previous) {
+    struct Keyed {
+        std::uint64_t tail, head;
+        std::uint32_t index;
+        bool operator<(const Keyed& o) const {
+            return tail != o.tail   ? tail < o.tail
+                   : head != o.head ? head < o.head
+                                    : index < o.index;
+        }
+    };
+    auto occurrences = [](std::vector<Keyed>& v) {
+        std::sort(v.begin(), v.end());
+        std::vector<std::uint32_t> occ(v.size(), 0);
+        for (std::size_t i = 1; i < v.size(); ++i)
+            if (v[i].tail == v[i - 1].tail && v[i].head == v[i - 1].head)
+                occ[i] = occ[i - 1] + 1;
+        return occ;
+    };
+    std::vector<Keyed> old;
+    for (std::uint32_t i = 0; i < previous.edges.size() && i + 1 < previous.edgeStart.size(); ++i) {
+        const Edge& e = previous.edges[i];
+        if (e.from < previous.keys.size() && e.to < previous.keys.size())
+            old.push_back({previous.keys[e.from], previous.keys[e.to], i});
+    }
+    std::vector<std::uint32_t> oldOcc = occurrences(old);
+    std::vector<Keyed> cur;
+    for (std::uint32_t i = 0; i < g.edges.size(); ++i)
+        if (lg.ofEdge[i] != NoEdge)
+            cur.push_back({g.keyOf(g.edges[i].from), g.keyOf(g.edges[i].to), i});
+    std::vector<std::uint32_t> curOcc = occurrences(cur);
+    std::vector<double> px(p.size(), NAN);
+    std::size_t j = 0;
+    for (std::size_t k = 0; k < cur.size(); ++k) {
+        const Keyed& c = cur[k];
+        auto before = [&](std::size_t o) {
+            return old[o].tail != c.tail   ? old[o].tail < c.tail
+                   : old[o].head != c.head ? old[o].head < c.head
+                                           : oldOcc[o] < curOcc[k];
+        };
+        while (j < old.size() && before(j))
+            ++j;
+        if (j == old.size() || old[j].tail != c.tail || old[j].head != c.head ||
+            oldOcc[j] != curOcc[k])
+            continue;
+        std::uint32_t chain = lg.ofEdge[c.index];
+        std::uint32_t b = p.chainStart[chain], len = p.chainStart[chain + 1] - b;
+        std::span<const Point> pts = previous.edge(old[j].index);
+        if (len < 3 || pts.size() != len)
+            continue;
+        for (std::uint32_t i = 1; i + 1 < len; ++i)
+            px[p.chain[b + i]] = pts[lg.reversed[c.index] ? len - 1 - i : i].x;
+    }
+    return px;
+}
+
+/// Initial order keys: a matched node's or dummy's previous x; other items the mean key of
+/// their keyed neighbours (above first, then below); the rest after everything.
+std::vector<double> stableKeys(const Proper& p, const std::vector<NodeId>& match,
+                               const LayoutResult& previous, const std::vector<double>& dummyX) {
+    NodeId total = p.size();
+    std::vector<double> key = dummyX;
+    for (NodeId v = 0; v < p.realCount; ++v)
+        if (match[v] != NoNode)
+            key[v] = previous.positions[match[v]].x;
+    std::vector<NodeId> byLayer(total);
+    for (NodeId v = 0; v < total; ++v)
+        byLayer[v] = v;
+    std::stable_sort(byLayer.begin(), byLayer.end(),
+                     [&](NodeId a, NodeId b) { return p.layer[a] < p.layer[b]; });
+    auto mean = [&](NodeId v, const std::vector<std::uint32_t>& start,
+                    const std::vector<NodeId>& adj) {
+        double s = 0.0;
+        int c = 0;
+        for (std::uint32_t k = start[v]; k < start[v + 1]; ++k) {
+            if (!std::isnan(key[adj[k]])) {
+                s += key[adj[k]];
+                ++c;
+            }
+        }
+        return c ? s / c : NAN;
+    };
+    for (NodeId v : byLayer)
+        if (std::isnan(key[v]))
+            key[v] = mean(v, p.upStart, p.up);
+    for (auto it = byLayer.rbegin(); it != byLayer.rend(); ++it)
+        if (std::isnan(key[*it]))
+            key[*it] = mean(*it, p.downStart, p.down);
+    double last = 0.0;
+    for (double k : key)
+        if (!std::isnan(k))
+            last = std::max(last, k);
+    for (NodeId v = 0; v < total; ++v)
+        if (std::isnan(key[v]))
+            key[v] = last + 1.0 + v;
+    return key;
+}
+
+/// Stable x: previous x for matched nodes, Brandes-Köpf x (moved into the previous frame)
+/// for new nodes, dummies on the straight line between their chain's ends; then the
+/// closest placement that respects the new order and separations.
+std::vector<double> stableX(const Proper& p, const Ordering& ord, const LayeredOptions& o,
+                            const std::vector<NodeId>& match, const LayoutResult& previous,
+                            const std::vector<double>& dummyX) {
+    std::vector<double> bk = layered::brandesKoepf(p, ord, o);
+    std::vector<double> shift;
+    for (NodeId v = 0; v < p.realCount; ++v)
+        if (match[v] != NoNode)
+            shift.push_back(previous.positions[match[v]].x - bk[v]);
+    double offset = 0.0;
+    if (!shift.empty()) {
+        std::sort(shift.begin(), shift.end());
+        offset = shift[(shift.size() - 1) / 2];
+    }
+    NodeId total = p.size();
+    std::vector<double> want(total), weight(total, 1e-3);
+    for (NodeId v = 0; v < total; ++v)
+        want[v] = bk[v] + offset;
+    for (NodeId v = 0; v < p.realCount; ++v) {
+        if (match[v] != NoNode) {
+            want[v] = previous.positions[match[v]].x;
+            weight[v] = 1.0;
+        } else {
+            weight[v] = 1e-2;
+        }
+    }
+    for (std::size_t c = 0; c + 1 < p.chainStart.size(); ++c) {
+        std::uint32_t b = p.chainStart[c], e = p.chainStart[c + 1];
+        double x0 = want[p.chain[b]], x1 = want[p.chain[e - 1]];
+        for (std::uint32_t i = b + 1; i + 1 < e; ++i) {
+            NodeId d = p.chain[i];
+            if (std::isnan(dummyX[d])) {
+                want[d] = x0 + (x1 - x0) * (i - b) / (e - 1 - b);
+            } else {
+                want[d] = dummyX[d];
+                weight[d] = 1.0;
+            }
+        }
+    }
+    return layered::closestFeasible(p, ord, want, weight, o);
+}
+
+/// Translates everything so matched nodes move least (median offset per axis).
+void anchor(LayoutResult& r, const Graph& g, const std::vector<NodeId>& match,
+            const LayoutResult& previous) {
+    std::vector<double> dx, dy;
+    for (NodeId v = 0; v < g.nodeCount(); ++v) {
+        if (match[v] == NoNode)
+            continue;
+        dx.push_back(previous.positions[match[v]].x - r.positions[v].x);
+        dy.push_back(previous.positions[match[v]].y - r.positions[v].y);
+    }
+    if (dx.empty())
+        return;
+    std::sort(dx.begin(), dx.end());
+    std::sort(dy.begin(), dy.end());
+    double ox = dx[(dx.size() - 1) / 2], oy = dy[(dy.size() - 1) / 2];
+    for (Point& q : r.positions)
+        q = {q.x + ox, q.y + oy};
+    for (Point& q : r.edgePoints)
+        q = {q.x + ox, q.y + oy};
+    for (ClusterBox& c : r.clusters)
+        c.box = {c.box.minX + ox, c.box.minY + oy, c.box.maxX + ox, c.box.maxY + oy};
+}
+
+/// Nodes on a grid (for stopAfter Rank / Order): column = `column[v]`, row = layer.
+void gridPositions(LayoutResult& r, const Graph& g, const std::vector<std::int32_t>& rank,
+                   const std::vector<std::uint32_t>& column, const LayeredOptions& o) {
+    for (NodeId v = 0; v < g.nodeCount(); ++v) {
+        r.positions[v] = {column[v] * (54.0 + o.nodeGap), rank[v] * (36.0 + o.layerGap)};
+        r.layers[v] = rank[v];
+    }
+    for (const Edge& e : g.edges) {
+        if (e.from < g.nodeCount() && e.to < g.nodeCount())
+            detail::addStraightEdge(r, e.from, e.to);
+        else
+            detail::endEdge(r, e.from, e.to);
+    }
+    r.bounds = computeBounds(r);
+}
+
+} // namespace
+
+// [SECTION] layoutLayered
+
+LayoutResult layoutLayered(const Graph& g, const LayeredOptions& o, const LayoutResult* previous) {
+    LayoutResult r;
+    detail::PhaseClock clock(r.timings);
+    detail::initResult(r, g, g.sizes);
+    NodeId n = g.nodeCount();
+    bool stable = previous != nullptr && o.stable;
+    std::vector<NodeId> match;
+    if (previous)
+        match = matchPrevious(g, *previous);
+
+    LayeringGraph lg = layeringGraph(g);
+    std::size_t reversedCount = 0;
+    for (std::size_t i = 0; i < g.edges.size(); ++i)
+        reversedCount += lg.reversed[i];
+    clock.lap("cycles");
+
+    layered::RankStats rankStats;
+    std::vector<std::int32_t> rank;
+    if (stable)
+        rank = stableRanks(n, lg.edges, match, *previous);
+    else if (o.ranking == Ranking::LongestPath)
+        rank = layered::rankLongestPath(n, lg.edges);
+    else
+        rank = layered::rankNetworkSimplex(n, lg.edges, o.rankIterations, rankStats);
+    clock.lap("rank");
+    std::int32_t layerCount = 0;
+    for (std::int32_t l : rank)
+        layerCount = std::max(layerCount, l + 1);
+    r.stats.push_back({"layers", static_cast<double>(layerCount)});
+    r.stats.push_back({"reversed", static_cast<double>(reversedCount)});
+    r.stats.push_back({"rank_pivots", static_cast<double>(rankStats.pivots)});
+    r.stats.push_back({"rank_core", static_cast<double>(rankStats.coreNodes)});
+    if (o.stopAfter == LayeredPhase::Rank) {
+        std::vector<std::uint32_t> column(n), used(layerCount, 0);
+        for (NodeId v = 0; v < n; ++v)
+            column[v] = used[rank[v]]++;
+        gridPositions(r, g, rank, column, o);
+        return r;
+    }
+
+    Proper p = buildProper(g, lg.edges, rank);
+    r.stats.push_back({"dummies", static_cast<double>(p.size() - n)});
+    clock.lap("dummies");
+
+    std::vector<double> initialKey, dummyX;
+    std::vector<std::uint8_t> frozen;
+    if (stable) {
+        dummyX = previousDummyX(g, lg, p, *previous);
+        initialKey = stableKeys(p, match, *previous, dummyX);
+        frozen.assign(p.size(), 0);
+        for (NodeId v = 0; v < p.size(); ++v)
+            frozen[v] = v < n ? match[v] != NoNode : !std::isnan(dummyX[v]);
+    }
+    layered::OrderStats orderStats;
+    Ordering ord = layered::orderLayers(p, o, initialKey, frozen, orderStats);
+    r.stats.push_back({"crossings", static_cast<double>(orderStats.crossings)});
+    r.stats.push_back({"sweeps", static_cast<double>(orderStats.sweeps)});
+    r.stats.push_back({"order_work", static_cast<double>(orderStats.work)});
+    clock.lap("order");
+    if (o.stopAfter == LayeredPhase::Order) {
+        std::vector<std::uint32_t> column(ord.pos.begin(), ord.pos.begin() + n);
+        gridPositions(r, g, rank, column, o);
+        return r;
+    }
+
+    std::vector<double> x =
+        stable ? stableX(p, ord, o, match, *previous, dummyX) : layered::brandesKoepf(p, ord, o);
+    std::vector<std::pair<double, double>> columns;
+    layered::separateClusters(p, ord, o, x, columns);
+    double minX = 0.0;
+    for (NodeId v = 0; v < p.size(); ++v)
+        minX = std::min(minX, x[v] - p.width[v] / 2.0);
+    for (const auto& [lo, hi] : columns)
+        if (!std::isnan(lo))
+            minX = std::min(minX, lo);
+    if (!stable) // start the drawing at x = 0
+        for (NodeId v = 0; v < p.size(); ++v)
+            x[v] -= minX;
+    std::vector<double> layerHeight(layerCount, 0.0), layerY(layerCount, 0.0);
+    for (NodeId v = 0; v < n; ++v)
+        layerHeight[rank[v]] = std::max(layerHeight[rank[v]], g.sizes[v].height);
+    for (std::int32_t l = 0; l < layerCount; ++l)
+        layerY[l] =
+            l == 0 ? layerHeight[0] / 2.0
+                   : layerY[l - 1] + layerHeight[l - 1] / 2.0 + o.layerGap + layerHeight[l] / 2.0;
+    for (NodeId v = 0; v < n; ++v) {
+        r.positions[v] = {x[v], layerY[rank[v]]};
+        r.layers[v] = rank[v];
+    }
+    clock.lap("position");
+
+    // Routes: through the chain's dummies, from box border to box border.
+    bool straight = o.stopAfter == LayeredPhase::Position;
+    std::vector<Point> pts;
+    for (std::size_t i = 0; i < g.edges.size(); ++i) {
+        const Edge& e = g.edges[i];
+        if (e.from >= n || e.to >= n) {
+            detail::endEdge(r, e.from, e.to);
+            continue;
+        }
+        if (e.from == e.to || lg.ofEdge[i] == NoEdge || straight) {
+            detail::addStraightEdge(r, e.from, e.to);
+            continue;
+        }
+        std::uint32_t c = lg.ofEdge[i];
+        pts.clear();
+        for (std::uint32_t k = p.chainStart[c]; k < p.chainStart[c + 1]; ++k) {
+            NodeId v = p.chain[k];
+            pts.push_back({x[v], layerY[p.layer[v]]});
+        }
+        if (lg.reversed[i])
+            std::reverse(pts.begin(), pts.end());
+        pts.front() = detail::clipToBox(pts.front(), g.sizes[e.from], pts[1]);
+        pts.back() = detail::clipToBox(pts.back(), g.sizes[e.to], pts[pts.size() - 2]);
+        r.edgePoints.insert(r.edgePoints.end(), pts.begin(), pts.end());
+        detail::endEdge(r, e.from, e.to);
+    }
+    // Cluster boxes: the cluster's column over its layers, padded.
+    double padY = std::min(o.clusterPadding, o.layerGap / 2.0 - 1.0);
+    for (std::uint32_t c = 0; c < columns.size(); ++c) {
+        if (std::isnan(columns[c].first))
+            continue;
+        std::int32_t top = layerCount, bottom = -1;
+        for (NodeId v = 0; v < p.size(); ++v) {
+            if (p.cluster[v] == c) {
+                top = std::min(top, p.layer[v]);
+                bottom = std::max(bottom, p.layer[v]);
+            }
+        }
+        double x0 = columns[c].first - (stable ? 0.0 : minX);
+        double x1 = columns[c].second - (stable ? 0.0 : minX);
+        r.clusters.push_back({c,
+                              {x0, layerY[top] - layerHeight[top] / 2.0 - padY, x1,
+                               layerY[bottom] + layerHeight[bottom] / 2.0 + padY}});
+    }
+    if (stable)
+        anchor(r, g, match, *previous);
+    r.bounds = computeBounds(r);
+    clock.lap("route");
+    return r;
+}
+
+} // namespace waitscope::layouts
