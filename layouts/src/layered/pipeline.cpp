@@ -7,6 +7,7 @@
 // [SECTION] layoutLayered
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <span>
 #include <utility>
 
@@ -31,10 +32,11 @@ struct LayeringGraph {
 
 constexpr std::uint32_t NoEdge = 0xffffffffu;
 
-LayeringGraph layeringGraph(const Graph& g) {
+/// The layering graph of `g` with the edges flagged in `reversed` turned around.
+LayeringGraph layeringGraph(const Graph& g, std::vector<std::uint8_t> reversed) {
     NodeId n = g.nodeCount();
     LayeringGraph lg;
-    lg.reversed = layered::breakCycles(n, g.edges);
+    lg.reversed = std::move(reversed);
     lg.ofEdge.assign(g.edges.size(), NoEdge);
     std::vector<std::pair<std::uint64_t, std::uint32_t>> keyed;
     keyed.reserve(g.edges.size());
@@ -124,39 +126,97 @@ std::vector<std::int32_t> pushDown(NodeId n, const std::vector<LEdge>& edges,
     return rank;
 }
 
-/// Matched nodes keep their previous layer; where an edge no longer fits, either the nodes
-/// below are pushed down or the nodes above are pushed up, whichever moves fewer matched
-/// nodes (ties: down). New nodes go next to their parents (or children).
-std::vector<std::int32_t> stableRanks(NodeId n, const std::vector<LEdge>& edges,
-                                      const std::vector<NodeId>& match,
-                                      const LayoutResult& previous) {
-    std::vector<std::int32_t> prev(n, Unknown), mirrored(n, Unknown);
-    for (NodeId v = 0; v < n; ++v) {
+/// Stable layers and edge directions. Matched nodes keep their previous layer. New nodes
+/// are placed breadth first from the matched ones, each on the layer that is not one of its
+/// placed neighbours' and gives the least total edge span (downward edges preferred, then
+/// the upper layer); wholly new components take `fallback`. Edges then point the way the
+/// layers say (an upward one is drawn like a back edge); an edge inside one layer keeps
+/// `dfsReversed` and pushes nodes down later (see pushDown). O(n + m) plus the degrees of
+/// new nodes squared.
+std::vector<std::int32_t> stableLayering(const Graph& g, const std::vector<NodeId>& match,
+                                         const LayoutResult& previous,
+                                         const std::vector<std::int32_t>& fallback,
+                                         std::vector<std::uint8_t>& reversed) {
+    NodeId n = g.nodeCount();
+    std::vector<std::int32_t> rank(n, Unknown);
+    for (NodeId v = 0; v < n; ++v)
         if (match[v] != NoNode && match[v] < previous.layers.size() &&
-            previous.layers[match[v]] >= 0) {
-            prev[v] = previous.layers[match[v]];
-            mirrored[v] = -prev[v];
+            previous.layers[match[v]] >= 0)
+            rank[v] = previous.layers[match[v]];
+    // Undirected adjacency; `up` marks the neighbour as a parent (edge neighbour -> v).
+    struct Nb {
+        NodeId v;
+        bool parent;
+    };
+    std::vector<std::uint32_t> start(n + 1, 0);
+    for (const Edge& e : g.edges) {
+        if (e.from < n && e.to < n && e.from != e.to) {
+            ++start[e.from + 1];
+            ++start[e.to + 1];
         }
     }
-    std::vector<std::int32_t> down = pushDown(n, edges, prev);
-    std::vector<LEdge> reversed(edges);
-    for (LEdge& e : reversed)
-        std::swap(e.tail, e.head);
-    std::vector<std::int32_t> up = pushDown(n, reversed, mirrored);
-    std::size_t changedDown = 0, changedUp = 0;
+    for (NodeId v = 0; v < n; ++v)
+        start[v + 1] += start[v];
+    std::vector<Nb> adj(start[n]);
+    std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+    for (const Edge& e : g.edges) {
+        if (e.from < n && e.to < n && e.from != e.to) {
+            adj[fill[e.from]++] = {e.to, false};
+            adj[fill[e.to]++] = {e.from, true};
+        }
+    }
+    std::vector<NodeId> queue;
     for (NodeId v = 0; v < n; ++v) {
-        up[v] = -up[v];
-        if (prev[v] != Unknown) {
-            changedDown += down[v] != prev[v];
-            changedUp += up[v] != prev[v];
+        if (rank[v] != Unknown)
+            continue;
+        for (std::uint32_t i = start[v]; i < start[v + 1]; ++i) {
+            if (rank[adj[i].v] != Unknown) {
+                queue.push_back(v);
+                break;
+            }
         }
     }
-    std::vector<std::int32_t>& rank = changedUp < changedDown ? up : down;
-    std::int32_t lo = 0;
+    for (std::size_t q = 0; q < queue.size(); ++q) {
+        NodeId v = queue[q];
+        if (rank[v] != Unknown)
+            continue;
+        std::int32_t lo = std::numeric_limits<std::int32_t>::max(), hi = Unknown;
+        for (std::uint32_t i = start[v]; i < start[v + 1]; ++i) {
+            std::int32_t r = rank[adj[i].v];
+            if (r != Unknown) {
+                lo = std::min(lo, r);
+                hi = std::max(hi, r);
+            }
+        }
+        std::int64_t bestCost = std::numeric_limits<std::int64_t>::max();
+        for (std::int32_t r = lo - 1; r <= hi + 1; ++r) {
+            std::int64_t cost = 0;
+            bool taken = false;
+            for (std::uint32_t i = start[v]; i < start[v + 1] && !taken; ++i) {
+                std::int32_t nr = rank[adj[i].v];
+                if (nr == Unknown)
+                    continue;
+                taken = nr == r;
+                bool upward = adj[i].parent ? nr > r : nr < r;
+                cost += 2 * std::abs(static_cast<std::int64_t>(nr) - r) + (upward ? 1 : 0);
+            }
+            if (!taken && cost < bestCost) {
+                bestCost = cost;
+                rank[v] = r;
+            }
+        }
+        for (std::uint32_t i = start[v]; i < start[v + 1]; ++i)
+            if (rank[adj[i].v] == Unknown)
+                queue.push_back(adj[i].v);
+    }
     for (NodeId v = 0; v < n; ++v)
-        lo = std::min(lo, rank[v]);
-    for (NodeId v = 0; v < n; ++v)
-        rank[v] -= lo;
+        if (rank[v] == Unknown)
+            rank[v] = fallback[v];
+    for (std::size_t i = 0; i < g.edges.size(); ++i) {
+        const Edge& e = g.edges[i];
+        if (e.from < n && e.to < n && rank[e.from] != rank[e.to])
+            reversed[i] = rank[e.from] > rank[e.to];
+    }
     return rank;
 }
 
@@ -447,21 +507,27 @@ LayoutResult layoutLayered(const Graph& g, const LayeredOptions& o, const Layout
     if (previous)
         match = matchPrevious(g, *previous);
 
-    LayeringGraph lg = layeringGraph(g);
-    std::size_t reversedCount = 0;
-    for (std::size_t i = 0; i < g.edges.size(); ++i)
-        reversedCount += lg.reversed[i];
+    LayeringGraph lg = layeringGraph(g, layered::breakCycles(n, g.edges));
     clock.lap("cycles");
 
     layered::RankStats rankStats;
     std::vector<std::int32_t> rank;
-    if (stable)
-        rank = stableRanks(n, lg.edges, match, *previous);
-    else if (o.ranking == Ranking::LongestPath)
+    if (stable) {
+        std::vector<std::uint8_t> reversed = lg.reversed;
+        rank = stableLayering(g, match, *previous, layered::rankLongestPath(n, lg.edges), reversed);
+        lg = layeringGraph(g, std::move(reversed));
+        rank = pushDown(n, lg.edges, std::move(rank));
+        std::int32_t lo = *std::min_element(rank.begin(), rank.end());
+        for (std::int32_t& layer : rank)
+            layer -= lo;
+    } else if (o.ranking == Ranking::LongestPath)
         rank = layered::rankLongestPath(n, lg.edges);
     else
         rank = layered::rankNetworkSimplex(n, lg.edges, o.rankIterations, rankStats);
     clock.lap("rank");
+    std::size_t reversedCount = 0;
+    for (std::size_t i = 0; i < g.edges.size(); ++i)
+        reversedCount += lg.reversed[i];
     std::int32_t layerCount = 0;
     for (std::int32_t l : rank)
         layerCount = std::max(layerCount, l + 1);
