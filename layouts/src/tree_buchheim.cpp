@@ -1,7 +1,7 @@
 // Tidy tree layout: Buchheim, Jünger, Leipert, "Improving Walker's Algorithm to Run in
 // Linear Time" (GD 2002), iterative, with node sizes, nil leaves and an in-order option.
-// [SECTION] internal forest (real nodes, nil leaves, a virtual super-root)
-// [SECTION] first walk (post-order prelim/mod/threads, apportion, shifts)
+// [SECTION] internal forest: breadth-first ids (real nodes, nil leaves, a super-root)
+// [SECTION] first walk (prelim/mod/threads, apportion, shifts), level by level
 // [SECTION] second walk, levels, result
 // [SECTION] spanning forest of a digraph
 #include <algorithm>
@@ -15,26 +15,28 @@ namespace waitscope::layouts {
 
 namespace {
 
-// [SECTION] internal forest (real nodes, nil leaves, a virtual super-root)
+// [SECTION] internal forest: breadth-first ids (real nodes, nil leaves, a super-root)
 
-/// The forest the walks run on: ids [0, n) are the tree's nodes, then nil leaves, then the
-/// super-root whose children are the roots. Flat arrays indexed by internal id.
+/// The forest the walks run on, numbered breadth first from a virtual super-root (id 0):
+/// the children of v are the ids [start[v], start[v+1]) and every level is one id range,
+/// left to right, so both walks sweep memory in order (a 1M-node tree with scattered ids
+/// would otherwise spend its time in cache misses). Ids hold the tree's nodes (orig < n),
+/// nil leaves (orig == NoNode, owner in nils) and the super-root.
 struct Forest {
-    std::vector<std::uint32_t> start; // CSR offsets into kids
-    std::vector<NodeId> kids;
-    std::vector<NodeId> parent;
-    std::vector<std::uint32_t> number; // index among siblings
-    std::vector<double> width, height;
-    std::vector<std::int8_t> loneSlot;    // binary node with one child: its slot (0/1); else -1
-    std::vector<std::uint8_t> binaryFull; // binary node with both slots filled
-    std::vector<NodeId> nilOwner;         // per nil leaf (id - n)
-    NodeId n = 0;                         // real nodes
-    NodeId root = NoNode;                 // the super-root
+    std::vector<std::uint32_t> start;            // id -> first child id; size()+1 entries
+    std::vector<NodeId> parent;                  // id -> parent id (NoNode for the super-root)
+    std::vector<NodeId> orig;                    // id -> input node, or NoNode
+    std::vector<double> width;                   // id -> box width
+    std::vector<double> levelHeight;             // level -> tallest box
+    std::vector<std::int8_t> loneSlot;           // inOrder: binary node with one child: its slot
+    std::vector<std::uint8_t> binaryFull;        // inOrder: binary node with both slots filled
+    std::vector<std::uint32_t> levelStart;       // level d = ids [levelStart[d], levelStart[d+1])
+    std::vector<std::pair<NodeId, NodeId>> nils; // (id, owner input node) per nil leaf
+    std::vector<NodeId> treeParent;              // input node -> parent input node or NoNode
+    NodeId n = 0;                                // input nodes
 
-    [[nodiscard]] NodeId size() const { return static_cast<NodeId>(parent.size()); }
+    [[nodiscard]] NodeId count() const { return static_cast<NodeId>(parent.size()); }
     [[nodiscard]] std::uint32_t childCount(NodeId v) const { return start[v + 1] - start[v]; }
-    [[nodiscard]] NodeId firstChild(NodeId v) const { return kids[start[v]]; }
-    [[nodiscard]] NodeId lastChild(NodeId v) const { return kids[start[v + 1] - 1]; }
 };
 
 Forest buildForest(const Tree& t, const TreeOptions& o) {
@@ -48,193 +50,207 @@ Forest buildForest(const Tree& t, const TreeOptions& o) {
             return {0, 0};
         return {t.childStart[v], t.childStart[v + 1]};
     };
-    // Claim children in traversal order so that malformed input (shared children, cycles,
-    // unreachable nodes) still gives every node exactly one place.
-    std::vector<NodeId> claimed(n, NoNode); // parent of each claimed node (n = root marker)
-    std::vector<NodeId> order;
-    order.reserve(n);
-    std::vector<NodeId> rootList;
-    auto takeRoot = [&](NodeId r) {
-        if (r < n && claimed[r] == NoNode) {
-            claimed[r] = n;
-            rootList.push_back(r);
-            order.push_back(r);
+    // Breadth-first numbering from the super-root, claiming each node for the first parent
+    // that reaches it, so that malformed input (shared children, cycles, unreachable nodes)
+    // still gives every node exactly one place. When the roots do not reach every node, the
+    // unreached ones (those no unreached node reaches first, in id order) become roots too
+    // and the numbering is redone.
+    std::vector<NodeId> roots = t.roots;
+    auto number = [&] {
+        constexpr NodeId RootMark = NoNode - 1;
+        std::vector<NodeId>& claimed = f.treeParent;
+        claimed.assign(n, NoNode);
+        std::size_t expect =
+            2 + static_cast<std::size_t>(n) + (o.nilLeaves ? t.children.size() : 0);
+        f.start.clear();
+        f.parent.clear();
+        f.orig.clear();
+        f.width.clear();
+        f.nils.clear();
+        f.levelStart.assign(1, 0);
+        f.start.reserve(expect);
+        f.parent.reserve(expect);
+        f.orig.reserve(expect);
+        f.width.reserve(expect);
+        f.levelHeight.assign(1, 0.0);
+        std::vector<std::uint32_t>& levels = f.levelStart;
+        if (o.inOrder) {
+            f.loneSlot.assign(expect, -1);
+            f.binaryFull.assign(expect, 0);
         }
-    };
-    std::size_t head = 0;
-    auto drain = [&] {
-        for (; head < order.size(); ++head) {
-            NodeId v = order[head];
-            auto [b, e] = slotsOf(v);
-            for (std::uint32_t i = b; i < e; ++i) {
-                NodeId c = t.children[i];
-                if (c < n && claimed[c] == NoNode) {
-                    claimed[c] = v;
-                    order.push_back(c);
+        auto add = [&](NodeId parent, NodeId orig, Size s) {
+            f.parent.push_back(parent);
+            f.orig.push_back(orig);
+            f.width.push_back(s.width);
+            // The node joins the level below the one being expanded.
+            std::size_t d = levels.size() - 1;
+            if (f.levelHeight.size() <= d)
+                f.levelHeight.resize(d + 1, 0.0);
+            f.levelHeight[d] = std::max(f.levelHeight[d], s.height);
+        };
+        add(NoNode, NoNode, Size{0.0, 0.0});
+        for (NodeId id = 0; id < f.parent.size(); ++id) {
+            // Expanding the first node of a level: the next level starts here.
+            if (id == f.levelStart.back())
+                f.levelStart.push_back(static_cast<std::uint32_t>(f.parent.size()));
+            f.start.push_back(static_cast<std::uint32_t>(f.parent.size()));
+            if (id == 0) {
+                for (NodeId r : roots) {
+                    if (r < n && claimed[r] == NoNode) {
+                        claimed[r] = RootMark;
+                        add(0, r, t.sizes[r]);
+                    }
                 }
+                continue;
             }
-        }
-    };
-    for (NodeId r : t.roots) {
-        takeRoot(r);
-        drain();
-    }
-    for (NodeId v = 0; v < n; ++v) {
-        if (claimed[v] == NoNode) {
-            takeRoot(v);
-            drain();
-        }
-    }
-    // Count nil leaves, then lay out the CSR.
-    std::size_t nils = 0;
-    if (o.nilLeaves) {
-        for (NodeId v = 0; v < n; ++v) {
-            auto [b, e] = slotsOf(v);
-            for (std::uint32_t i = b; i < e; ++i)
-                nils += t.children[i] == NoNode;
-        }
-    }
-    NodeId total = n + static_cast<NodeId>(nils) + 1;
-    f.root = total - 1;
-    f.parent.assign(total, NoNode);
-    f.number.assign(total, 0);
-    f.width.assign(total, 0.0);
-    f.height.assign(total, 0.0);
-    f.loneSlot.assign(total, -1);
-    f.binaryFull.assign(total, 0);
-    f.start.assign(total + 1, 0);
-    f.kids.reserve(total);
-    NodeId nextNil = n;
-    for (NodeId v = 0; v < total; ++v) {
-        f.start[v] = static_cast<std::uint32_t>(f.kids.size());
-        if (v == f.root) {
-            for (NodeId r : rootList)
-                f.kids.push_back(r);
-        } else if (v < n) {
-            f.width[v] = t.sizes[v].width;
-            f.height[v] = t.sizes[v].height;
+            NodeId v = f.orig[id];
+            if (v == NoNode)
+                continue; // a nil leaf
             auto [b, e] = slotsOf(v);
             std::uint32_t present = 0, lone = 0;
             for (std::uint32_t i = b; i < e; ++i) {
                 NodeId c = t.children[i];
-                if (c < n && claimed[c] == v) {
-                    f.kids.push_back(c);
+                if (c < n && claimed[c] == NoNode) {
+                    claimed[c] = v;
+                    add(id, c, t.sizes[c]);
                     ++present;
                     lone = i - b;
                 } else if (c == NoNode && o.nilLeaves) {
-                    f.kids.push_back(nextNil);
-                    f.nilOwner.push_back(v);
-                    ++nextNil;
+                    f.nils.push_back({static_cast<NodeId>(f.parent.size()), v});
+                    add(id, NoNode, o.nilSize);
                     ++present;
                 }
             }
             if (e - b == 2 && o.inOrder) {
                 if (present == 2)
-                    f.binaryFull[v] = 1;
+                    f.binaryFull[id] = 1;
                 else if (present == 1)
-                    f.loneSlot[v] = static_cast<std::int8_t>(lone);
+                    f.loneSlot[id] = static_cast<std::int8_t>(lone);
             }
-        } else {
-            f.width[v] = o.nilSize.width;
-            f.height[v] = o.nilSize.height;
         }
-    }
-    f.start[total] = static_cast<std::uint32_t>(f.kids.size());
-    for (NodeId v = 0; v < total; ++v) {
-        for (std::uint32_t i = f.start[v]; i < f.start[v + 1]; ++i) {
-            f.parent[f.kids[i]] = v;
-            f.number[f.kids[i]] = i - f.start[v];
+        f.start.push_back(static_cast<std::uint32_t>(f.parent.size()));
+        if (f.levelStart.back() != f.parent.size())
+            f.levelStart.push_back(static_cast<std::uint32_t>(f.parent.size()));
+        for (NodeId& c : claimed)
+            if (c == RootMark)
+                c = NoNode;
+        return f.parent.size() - 1 - f.nils.size() == n;
+    };
+    if (!number()) {
+        std::vector<std::uint8_t> reached(n, 0);
+        for (NodeId id = 1; id < f.orig.size(); ++id)
+            if (f.orig[id] != NoNode)
+                reached[f.orig[id]] = 1;
+        std::vector<NodeId> stack;
+        for (NodeId v = 0; v < n; ++v) {
+            if (reached[v])
+                continue;
+            roots.push_back(v);
+            reached[v] = 1;
+            stack.push_back(v);
+            while (!stack.empty()) {
+                NodeId u = stack.back();
+                stack.pop_back();
+                auto [b, e] = slotsOf(u);
+                for (std::uint32_t i = b; i < e; ++i) {
+                    NodeId c = t.children[i];
+                    if (c < n && !reached[c]) {
+                        reached[c] = 1;
+                        stack.push_back(c);
+                    }
+                }
+            }
         }
+        number();
     }
     return f;
 }
 
-// [SECTION] first walk (post-order prelim/mod/threads, apportion, shifts)
+// [SECTION] first walk (prelim/mod/threads, apportion, shifts), level by level
+
+/// The per-node state of the first walk, kept together: apportion reads prelim, mod and
+/// thread of the contour nodes, so one cache line serves one node.
+struct WalkNode {
+    double prelim = 0.0, mod = 0.0, shift = 0.0, change = 0.0;
+    NodeId thread = NoNode, ancestor = NoNode;
+};
 
 class Walker {
 public:
-    Walker(const Forest& f, const TreeOptions& o) : m_f(f), m_o(o) {
-        NodeId total = f.size();
-        m_prelim.assign(total, 0.0);
-        m_mod.assign(total, 0.0);
-        m_shift.assign(total, 0.0);
-        m_change.assign(total, 0.0);
-        m_thread.assign(total, NoNode);
-        m_ancestor.resize(total);
-        for (NodeId v = 0; v < total; ++v)
-            m_ancestor[v] = v;
-        m_defaultAncestor.assign(total, NoNode);
+    Walker(const Forest& f, const TreeOptions& o) : m_f(f), m_o(o), m_w(f.count()) {
+        for (NodeId v = 0; v < f.count(); ++v)
+            m_w[v].ancestor = v;
         if (o.inOrder) {
-            m_minRel.assign(total, 0.0);
-            m_maxRel.assign(total, 0.0);
+            m_minRel.assign(f.count(), 0.0);
+            m_maxRel.assign(f.count(), 0.0);
         }
     }
 
-    /// Relative x of every node (root-relative, before normalisation).
-    std::vector<double> run() {
-        std::vector<NodeId> post = postOrder();
-        for (NodeId v : post)
-            firstWalk(v);
-        // Second walk: x = prelim + sum of the ancestors' mods. Reverse post-order visits
-        // parents before children.
-        NodeId total = m_f.size();
-        std::vector<double> acc(total, 0.0), x(total, 0.0);
-        for (auto it = post.rbegin(); it != post.rend(); ++it) {
-            NodeId v = *it;
-            NodeId p = m_f.parent[v];
-            double up = p == NoNode ? 0.0 : acc[p];
-            x[v] = m_prelim[v] + up;
-            acc[v] = up + m_mod[v];
+    /// Runs both walks; then x(id) is each id's relative x (before normalisation). The first
+    /// walk visits the levels bottom up and each level left to right: a node's subtree and
+    /// its left siblings (with theirs) are done before it, which is all post-order gave the
+    /// recursive algorithm.
+    void run() {
+        for (std::size_t d = m_f.levelStart.size() - 1; d-- > 0;) {
+            NodeId parent = NoNode, defaultAncestor = NoNode;
+            for (NodeId v = m_f.levelStart[d]; v < m_f.levelStart[d + 1]; ++v) {
+                firstWalk(v);
+                NodeId p = m_f.parent[v];
+                if (p == NoNode)
+                    continue;
+                if (p != parent) {
+                    parent = p;
+                    defaultAncestor = v;
+                }
+                defaultAncestor = apportion(v, defaultAncestor);
+                if (!m_minRel.empty())
+                    inOrderSeparation(v);
+            }
         }
-        return x;
+        // Second walk: x = prelim + the ancestors' mods (ids are parents before children);
+        // x goes into prelim and the running sum of mods into change, both free now.
+        NodeId total = m_f.count();
+        for (NodeId v = 0; v < total; ++v) {
+            double up = v == 0 ? 0.0 : m_w[m_f.parent[v]].change;
+            m_w[v].prelim += up;
+            m_w[v].change = up + m_w[v].mod;
+        }
     }
 
-    /// Post-order (children left to right) without recursion.
-    std::vector<NodeId> postOrder() const {
-        std::vector<NodeId> out, stack{m_f.root};
-        out.reserve(m_f.size());
-        while (!stack.empty()) {
-            NodeId v = stack.back();
-            stack.pop_back();
-            out.push_back(v);
-            for (std::uint32_t i = m_f.start[v]; i < m_f.start[v + 1]; ++i)
-                stack.push_back(m_f.kids[i]);
-        }
-        std::reverse(out.begin(), out.end());
-        return out;
-    }
+    /// x of id v after run().
+    [[nodiscard]] double x(NodeId v) const { return m_w[v].prelim; }
 
 private:
-    double distance(NodeId a, NodeId b) const {
-        NodeId p = m_f.parent[a];
-        bool siblings = p == m_f.parent[b] && p != m_f.root;
-        return (m_f.width[a] + m_f.width[b]) / 2.0 + (siblings ? m_o.siblingGap : m_o.subtreeGap);
+    /// Centre distance of siblings a, b (roots count as non-siblings).
+    double siblingDistance(NodeId a, NodeId b) const {
+        double gap = m_f.parent[a] == 0 ? m_o.subtreeGap : m_o.siblingGap;
+        return (m_f.width[a] + m_f.width[b]) / 2.0 + gap;
     }
     NodeId leftSibling(NodeId v) const {
         NodeId p = m_f.parent[v];
-        return (p == NoNode || m_f.number[v] == 0) ? NoNode
-                                                   : m_f.kids[m_f.start[p] + m_f.number[v] - 1];
+        return (p == NoNode || v == m_f.start[p]) ? NoNode : v - 1;
     }
-    NodeId nextLeft(NodeId v) const { return m_f.childCount(v) ? m_f.firstChild(v) : m_thread[v]; }
-    NodeId nextRight(NodeId v) const { return m_f.childCount(v) ? m_f.lastChild(v) : m_thread[v]; }
+    NodeId nextLeft(NodeId v) const { return m_f.childCount(v) ? m_f.start[v] : m_w[v].thread; }
+    NodeId nextRight(NodeId v) const {
+        return m_f.childCount(v) ? m_f.start[v + 1] - 1 : m_w[v].thread;
+    }
 
     void moveSubtree(NodeId wl, NodeId wr, double shift) {
-        double subtrees = static_cast<double>(m_f.number[wr] - m_f.number[wl]);
-        m_change[wr] -= shift / subtrees;
-        m_shift[wr] += shift;
-        m_change[wl] += shift / subtrees;
-        m_prelim[wr] += shift;
-        m_mod[wr] += shift;
+        double subtrees = static_cast<double>(wr - wl); // siblings have consecutive ids
+        m_w[wr].change -= shift / subtrees;
+        m_w[wr].shift += shift;
+        m_w[wl].change += shift / subtrees;
+        m_w[wr].prelim += shift;
+        m_w[wr].mod += shift;
     }
 
     void executeShifts(NodeId v) {
         double shift = 0.0, change = 0.0;
-        for (std::uint32_t i = m_f.start[v + 1]; i-- > m_f.start[v];) {
-            NodeId w = m_f.kids[i];
-            m_prelim[w] += shift;
-            m_mod[w] += shift;
-            change += m_change[w];
-            shift += m_shift[w] + change;
+        for (NodeId w = m_f.start[v + 1]; w-- > m_f.start[v];) {
+            m_w[w].prelim += shift;
+            m_w[w].mod += shift;
+            change += m_w[w].change;
+            shift += m_w[w].shift + change;
         }
     }
 
@@ -242,37 +258,39 @@ private:
         NodeId w = leftSibling(v);
         if (w == NoNode)
             return defaultAncestor;
-        NodeId vip = v, vop = v, vim = w, vom = m_f.firstChild(m_f.parent[v]);
-        double sip = m_mod[vip], sop = m_mod[vop], sim = m_mod[vim], som = m_mod[vom];
+        NodeId vip = v, vop = v, vim = w, vom = m_f.start[m_f.parent[v]];
+        double sip = m_w[vip].mod, sop = m_w[vop].mod, sim = m_w[vim].mod, som = m_w[vom].mod;
         NodeId nr = nextRight(vim), nl = nextLeft(vip);
         while (nr != NoNode && nl != NoNode) {
             vim = nr;
             vip = nl;
             vom = nextLeft(vom);
             vop = nextRight(vop);
-            m_ancestor[vop] = v;
-            double shift = (m_prelim[vim] + sim) - (m_prelim[vip] + sip) + distance(vim, vip);
+            m_w[vop].ancestor = v;
+            // vim and vip lie in different children's subtrees: never siblings.
+            double shift = (m_w[vim].prelim + sim) - (m_w[vip].prelim + sip) +
+                           (m_f.width[vim] + m_f.width[vip]) / 2.0 + m_o.subtreeGap;
             if (shift > 0.0) {
-                NodeId a = m_f.parent[m_ancestor[vim]] == m_f.parent[v] ? m_ancestor[vim]
-                                                                        : defaultAncestor;
+                NodeId a = m_f.parent[m_w[vim].ancestor] == m_f.parent[v] ? m_w[vim].ancestor
+                                                                          : defaultAncestor;
                 moveSubtree(a, v, shift);
                 sip += shift;
                 sop += shift;
             }
-            sim += m_mod[vim];
-            sip += m_mod[vip];
-            som += m_mod[vom];
-            sop += m_mod[vop];
+            sim += m_w[vim].mod;
+            sip += m_w[vip].mod;
+            som += m_w[vom].mod;
+            sop += m_w[vop].mod;
             nr = nextRight(vim);
             nl = nextLeft(vip);
         }
         if (nr != NoNode && nextRight(vop) == NoNode) {
-            m_thread[vop] = nr;
-            m_mod[vop] += sim - sop;
+            m_w[vop].thread = nr;
+            m_w[vop].mod += sim - sop;
         }
         if (nl != NoNode && nextLeft(vom) == NoNode) {
-            m_thread[vom] = nl;
-            m_mod[vom] += sip - som;
+            m_w[vom].thread = nl;
+            m_w[vom].mod += sip - som;
             defaultAncestor = v;
         }
         return defaultAncestor;
@@ -281,52 +299,51 @@ private:
     void firstWalk(NodeId v) {
         NodeId w = leftSibling(v);
         if (m_f.childCount(v) == 0) {
-            m_prelim[v] = w != NoNode ? m_prelim[w] + distance(w, v) : 0.0;
-        } else {
-            executeShifts(v);
-            NodeId first = m_f.firstChild(v), last = m_f.lastChild(v);
-            double mid = (m_prelim[first] + m_prelim[last]) / 2.0;
-            if (m_f.loneSlot[v] == 0)
-                mid = m_prelim[first] + m_maxRel[first] + m_o.inOrderGap;
-            else if (m_f.loneSlot[v] == 1)
-                mid = m_prelim[first] + m_minRel[first] - m_o.inOrderGap;
-            if (w != NoNode) {
-                m_prelim[v] = m_prelim[w] + distance(w, v);
-                m_mod[v] = m_prelim[v] - mid;
-            } else {
-                m_prelim[v] = mid;
-            }
-            if (!m_minRel.empty()) {
-                double lo = 0.0, hi = 0.0;
-                for (std::uint32_t i = m_f.start[v]; i < m_f.start[v + 1]; ++i) {
-                    NodeId c = m_f.kids[i];
-                    lo = std::min(lo, m_prelim[c] - mid + m_minRel[c]);
-                    hi = std::max(hi, m_prelim[c] - mid + m_maxRel[c]);
-                }
-                m_minRel[v] = lo;
-                m_maxRel[v] = hi;
-            }
-        }
-        NodeId p = m_f.parent[v];
-        if (p == NoNode)
+            m_w[v].prelim = w != NoNode ? m_w[w].prelim + siblingDistance(w, v) : 0.0;
             return;
-        if (m_defaultAncestor[p] == NoNode)
-            m_defaultAncestor[p] = v;
-        m_defaultAncestor[p] = apportion(v, m_defaultAncestor[p]);
-        if (m_f.binaryFull[p] && m_f.number[v] == 1) {
-            // In-order: the parent (centred between both children) must clear both subtrees.
-            NodeId l = m_f.firstChild(p);
-            double need = 2.0 * std::max(m_maxRel[l], -m_minRel[v]) + 2.0 * m_o.inOrderGap;
-            double have = m_prelim[v] - m_prelim[l];
-            if (have < need)
-                moveSubtree(l, v, need - have);
         }
+        executeShifts(v);
+        NodeId first = m_f.start[v], last = m_f.start[v + 1] - 1;
+        double mid = (m_w[first].prelim + m_w[last].prelim) / 2.0;
+        if (!m_minRel.empty()) {
+            if (m_f.loneSlot[v] == 0)
+                mid = m_w[first].prelim + m_maxRel[first] + m_o.inOrderGap;
+            else if (m_f.loneSlot[v] == 1)
+                mid = m_w[first].prelim + m_minRel[first] - m_o.inOrderGap;
+        }
+        if (w != NoNode) {
+            m_w[v].prelim = m_w[w].prelim + siblingDistance(w, v);
+            m_w[v].mod = m_w[v].prelim - mid;
+        } else {
+            m_w[v].prelim = mid;
+        }
+        if (!m_minRel.empty()) {
+            double lo = 0.0, hi = 0.0;
+            for (NodeId c = first; c <= last; ++c) {
+                lo = std::min(lo, m_w[c].prelim - mid + m_minRel[c]);
+                hi = std::max(hi, m_w[c].prelim - mid + m_maxRel[c]);
+            }
+            m_minRel[v] = lo;
+            m_maxRel[v] = hi;
+        }
+    }
+
+    /// In-order: a parent centred between two children must clear both their subtrees.
+    void inOrderSeparation(NodeId v) {
+        NodeId p = m_f.parent[v];
+        if (!m_f.binaryFull[p] || v != m_f.start[p] + 1)
+            return;
+        NodeId l = v - 1;
+        double need = 2.0 * std::max(m_maxRel[l], -m_minRel[v]) + 2.0 * m_o.inOrderGap;
+        double have = m_w[v].prelim - m_w[l].prelim;
+        if (have < need)
+            moveSubtree(l, v, need - have);
     }
 
     const Forest& m_f;
     const TreeOptions& m_o;
-    std::vector<double> m_prelim, m_mod, m_shift, m_change, m_minRel, m_maxRel;
-    std::vector<NodeId> m_thread, m_ancestor, m_defaultAncestor;
+    std::vector<WalkNode> m_w;
+    std::vector<double> m_minRel, m_maxRel;
 };
 
 // [SECTION] second walk, levels, result
@@ -341,7 +358,7 @@ void anchorToPrevious(LayoutResult& r, const LayoutResult& previous) {
     std::vector<double> dx, dy;
     for (std::size_t v = 0; v < r.keys.size(); ++v) {
         auto it = std::lower_bound(old.begin(), old.end(), std::make_pair(r.keys[v], 0u));
-        if (it == old.end() || it->first != r.keys[v])
+        if (it == old.end() || it->first != r.keys[v] || it->second >= previous.positions.size())
             continue;
         dx.push_back(previous.positions[it->second].x - r.positions[v].x);
         dy.push_back(previous.positions[it->second].y - r.positions[v].y);
@@ -368,66 +385,62 @@ LayoutResult layoutForest(const Tree& t, const TreeOptions& o, const LayoutResul
     detail::initResult(r, t, t.sizes);
     Forest f = buildForest(t, o);
     clock.lap("build");
-    std::vector<double> x = Walker(f, o).run();
+    Walker walker(f, o);
+    walker.run();
+    auto x = [&walker](NodeId v) { return walker.x(v); };
     clock.lap("walk");
 
-    // Depths (reverse post-order = parents first) and level centre lines.
-    NodeId total = f.size();
-    std::vector<std::int32_t> depth(total, -1);
-    std::vector<double> levelHeight;
-    std::vector<NodeId> stack{f.root};
-    double minX = INFINITY;
-    while (!stack.empty()) {
-        NodeId v = stack.back();
-        stack.pop_back();
-        for (std::uint32_t i = f.start[v]; i < f.start[v + 1]; ++i) {
-            NodeId c = f.kids[i];
-            std::int32_t d = depth[v] + 1;
-            depth[c] = d;
-            if (static_cast<std::size_t>(d) >= levelHeight.size())
-                levelHeight.resize(d + 1, 0.0);
-            levelHeight[d] = std::max(levelHeight[d], f.height[c]);
-            minX = std::min(minX, x[c] - f.width[c] / 2.0);
-            stack.push_back(c);
+    // Level centre lines (level 0 is the super-root), left edge at x = 0.
+    std::size_t levels = f.levelStart.size() - 1;
+    std::vector<double> levelY(levels, 0.0);
+    double y = 0.0, minX = INFINITY;
+    for (std::size_t d = 1; d < levels; ++d) {
+        double h = d < f.levelHeight.size() ? f.levelHeight[d] : 0.0;
+        for (NodeId v = f.levelStart[d]; v < f.levelStart[d + 1]; ++v)
+            minX = std::min(minX, x(v) - f.width[v] / 2.0);
+        levelY[d] = y + h / 2.0;
+        y += h + o.levelGap;
+    }
+    for (std::size_t d = 1; d < levels; ++d) {
+        for (NodeId v = f.levelStart[d]; v < f.levelStart[d + 1]; ++v) {
+            NodeId u = f.orig[v];
+            if (u == NoNode)
+                continue;
+            r.positions[u] = {x(v) - minX, levelY[d]};
+            r.layers[u] = static_cast<std::int32_t>(d - 1);
         }
     }
-    std::vector<double> levelY(levelHeight.size());
-    double y = 0.0;
-    for (std::size_t d = 0; d < levelHeight.size(); ++d) {
-        levelY[d] = y + levelHeight[d] / 2.0;
-        y += levelHeight[d] + o.levelGap;
-    }
-    auto place = [&](NodeId v) { return Point{x[v] - minX, levelY[depth[v]]}; };
-    for (NodeId v = 0; v < f.n; ++v) {
-        r.positions[v] = place(v);
-        r.layers[v] = depth[v];
-    }
-    for (NodeId i = f.n; i + 1 < total; ++i) {
+    r.markers.reserve(f.nils.size());
+    for (auto [id, owner] : f.nils) {
+        auto it = std::upper_bound(f.levelStart.begin(), f.levelStart.end(), id);
         Marker m;
         m.kind = MarkerKind::NilLeaf;
-        m.owner = f.nilOwner[i - f.n];
-        m.at = place(i);
+        m.owner = owner;
+        m.at = {x(id) - minX, levelY[static_cast<std::size_t>(it - f.levelStart.begin()) - 1]};
         m.size = o.nilSize;
         r.markers.push_back(m);
     }
     // Edges: one per non-empty input slot, parent's bottom to child's top.
     NodeId n = f.n;
-    bool csrOk = t.childStart.size() == static_cast<std::size_t>(n) + 1;
+    bool csrOk = t.childStart.size() == static_cast<std::size_t>(n) + 1 &&
+                 (n == 0 || t.childStart[n] <= t.children.size());
+    r.edgePoints.reserve(2 * static_cast<std::size_t>(n));
+    r.edges.reserve(n);
+    r.edgeStart.reserve(static_cast<std::size_t>(n) + 1);
     for (NodeId v = 0; v < n && csrOk; ++v) {
-        for (std::uint32_t i = t.childStart[v]; i < t.childStart[v + 1] && i < t.children.size();
-             ++i) {
+        Point a = r.positions[v];
+        double below = a.y + t.sizes[v].height / 2.0;
+        for (std::uint32_t i = t.childStart[v]; i < t.childStart[v + 1]; ++i) {
             NodeId c = t.children[i];
             if (c == NoNode)
                 continue;
-            if (c < n) {
-                Point a = r.positions[v], b = r.positions[c];
-                if (f.parent[c] == v) {
-                    r.edgePoints.push_back({a.x, a.y + t.sizes[v].height / 2.0});
-                    r.edgePoints.push_back({b.x, b.y - t.sizes[c].height / 2.0});
-                    detail::endEdge(r, v, c);
-                } else {
-                    detail::addStraightEdge(r, v, c);
-                }
+            if (c < n && f.treeParent[c] == v) {
+                Point b = r.positions[c];
+                r.edgePoints.push_back({a.x, below});
+                r.edgePoints.push_back({b.x, b.y - t.sizes[c].height / 2.0});
+                detail::endEdge(r, v, c);
+            } else if (c < n) {
+                detail::addStraightEdge(r, v, c); // a child claimed by another parent
             } else {
                 detail::endEdge(r, v, c); // an id out of range: nothing to draw
             }
