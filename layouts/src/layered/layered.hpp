@@ -72,6 +72,7 @@ struct OrderStats {
     std::uint64_t crossings = 0; ///< weighted crossings of the final order
     std::uint32_t sweeps = 0;
     std::uint64_t work = 0; ///< adjacency visits spent (compare LayeredOptions::orderWork)
+    std::uint32_t siftPasses = 0;
 };
 
 /// Weighted crossings of `ord` between every pair of consecutive layers (Barth, Jünger,

@@ -560,6 +560,7 @@ LayoutResult layoutLayered(const Graph& g, const LayeredOptions& o, const Layout
     Ordering ord = layered::orderLayers(p, o, initialKey, frozen, orderStats);
     r.stats.push_back({"crossings", static_cast<double>(orderStats.crossings)});
     r.stats.push_back({"sweeps", static_cast<double>(orderStats.sweeps)});
+    r.stats.push_back({"sift_passes", static_cast<double>(orderStats.siftPasses)});
     r.stats.push_back({"order_work", static_cast<double>(orderStats.work)});
     clock.lap("order");
     if (o.stopAfter == LayeredPhase::Order) {
