@@ -6,6 +6,7 @@
 
 #include <waitscope/layouts/graph.hpp>
 #include <waitscope/layouts/layered.hpp>
+#include <waitscope/layouts/result.hpp>
 
 namespace waitscope::layouts::layered {
 
@@ -66,7 +67,7 @@ struct Ordering {
     std::vector<std::uint32_t> pos;        ///< per item: index within its layer
 };
 
-// order.cpp
+// crossings.cpp, order.cpp
 
 struct OrderStats {
     std::uint64_t crossings = 0; ///< weighted crossings of the final order
@@ -105,5 +106,57 @@ std::vector<double> closestFeasible(const Proper& g, const Ordering& ord,
 /// Returns the columns (left, right) per cluster id in `columns` (NaN for unused ids).
 void separateClusters(const Proper& g, const Ordering& ord, const LayeredOptions& o,
                       std::vector<double>& x, std::vector<std::pair<double, double>>& columns);
+
+// pipeline.cpp
+
+/// The layering graph: input edges turned by `reversed`, self loops dropped, parallel edges
+/// merged (weight = count); ofEdge maps each input edge to its LEdge (or NoEdge).
+struct LayeringGraph {
+    std::vector<LEdge> edges;
+    std::vector<std::uint32_t> ofEdge;
+    std::vector<std::uint8_t> reversed;
+};
+
+inline constexpr std::uint32_t NoEdge = 0xffffffffu;
+
+/// The layering graph of `g` with the edges flagged in `reversed` turned around. O(m log m).
+LayeringGraph layeringGraph(const Graph& g, std::vector<std::uint8_t> reversed);
+
+// stable.cpp: layouts that start from a previous result
+
+/// Index of each node of `g` in `previous` (matched by key), or NoNode. O(n log n).
+std::vector<NodeId> matchPrevious(const Graph& g, const LayoutResult& previous);
+
+/// "No layer yet" in the rank vectors of the stable layouts.
+inline constexpr std::int32_t UnknownLayer = -(1 << 30);
+
+/// Layers from `rank` (UnknownLayer for new nodes): known nodes stay unless a parent pushes
+/// them down; new nodes go one below their lowest parent, or (without parents) one above
+/// their highest child. Not normalised. O(n + m).
+std::vector<std::int32_t> pushDown(NodeId n, const std::vector<LEdge>& edges,
+                                   std::vector<std::int32_t> rank);
+
+/// Stable layers and edge directions (updates `reversed`); see stable.cpp.
+std::vector<std::int32_t> stableLayering(const Graph& g, const std::vector<NodeId>& match,
+                                         const LayoutResult& previous,
+                                         const std::vector<std::int32_t>& fallback,
+                                         std::vector<std::uint8_t>& reversed);
+
+/// Previous x of each dummy whose edge existed before with the same span; NaN elsewhere.
+std::vector<double> previousDummyX(const Graph& g, const LayeringGraph& lg, const Proper& p,
+                                   const LayoutResult& previous);
+
+/// Initial order keys for a stable layout (previous x where known).
+std::vector<double> stableKeys(const Proper& p, const std::vector<NodeId>& match,
+                               const LayoutResult& previous, const std::vector<double>& dummyX);
+
+/// x closest to the previous layout that the new order and separations allow.
+std::vector<double> stableX(const Proper& p, const Ordering& ord, const LayeredOptions& o,
+                            const std::vector<NodeId>& match, const LayoutResult& previous,
+                            const std::vector<double>& dummyX);
+
+/// Translates `r` so that the nodes matched in `previous` move least (median offsets).
+void anchor(LayoutResult& r, const Graph& g, const std::vector<NodeId>& match,
+            const LayoutResult& previous);
 
 } // namespace waitscope::layouts::layered

@@ -15,8 +15,6 @@ namespace waitscope::layouts::layered {
 
 namespace {
 
-constexpr std::uint32_t NoEdge = 0xffffffffu;
-
 /// An edge of the (reduced) ranking problem: head at least `minlen` layers below tail.
 struct Span {
     NodeId tail = NoNode;
