@@ -325,13 +325,15 @@ TEST(Layered, StableAfterAddingOneNode) {
     LayoutResult r0 = layoutLayered(g0.graph);
     // The same graph again: nothing moves at all.
     EXPECT_EQ(movedFraction(r0, layoutLayered(g0.graph, {}, &r0), 0.01), 0.0);
-    // One new waiter at a time, at several places (wait heads H0, H5, ... and tasks).
+    // One new waiter at a time, at several places (wait heads H0, H10, H25, H35 and tasks).
     double worst = 0.0, worstFresh = 1.0;
-    for (int k = 0; k < 8; ++k) {
+    for (int k : {0, 2, 5, 7}) {
         std::string head = "H" + std::to_string(5 * k), task = "T" + std::to_string(3 * k + 1);
         LabelledGraph g1 = addWaiter(g0, head, task);
         LayoutResult stable = layoutLayered(g1.graph, {}, &r0);
-        LayoutResult fresh = layoutLayered(g1.graph);
+        LayeredOptions quick; // a fresh layout moves nearly everything with or without sifting
+        quick.siftWork = 0;
+        LayoutResult fresh = layoutLayered(g1.graph, quick);
         SCOPED_TRACE(head);
         checkLayered(g1.graph, stable);
         EXPECT_EQ(test::countOverlaps(stable), 0u);
@@ -344,9 +346,10 @@ TEST(Layered, StableAfterAddingOneNode) {
             stable.layers[w] - stable.layers[g1.graph.edges[g1.graph.edges.size() - 2].from];
         EXPECT_EQ(std::min(std::abs(toHead), std::abs(toTask)), 1);
     }
-    std::printf("layered stability: moved fraction after adding one node to 300 nodes: at most "
-                "%.3f (at least %.3f without previous)\n",
-                worst, worstFresh);
+    std::printf(
+        "layered stability: moved fraction after adding one node to 300 nodes (4 places): at most "
+        "%.3f (at least %.3f without previous)\n",
+        worst, worstFresh);
     EXPECT_LE(worst, 0.05); // documented in docs/layouts.md
     EXPECT_LT(worst, worstFresh);
 }
