@@ -172,14 +172,12 @@ Forest buildForest(const Tree& t, const TreeOptions& o) {
 /// thread of the contour nodes, so one cache line serves one node.
 struct WalkNode {
     double prelim = 0.0, mod = 0.0, shift = 0.0, change = 0.0;
-    NodeId thread = NoNode, ancestor = NoNode;
+    NodeId thread = NoNode, ancestor = NoNode; ///< ancestor NoNode: the node itself
 };
 
 class Walker {
 public:
     Walker(const Forest& f, const TreeOptions& o) : m_f(f), m_o(o), m_w(f.count()) {
-        for (NodeId v = 0; v < f.count(); ++v)
-            m_w[v].ancestor = v;
         if (o.inOrder) {
             m_minRel.assign(f.count(), 0.0);
             m_maxRel.assign(f.count(), 0.0);
@@ -271,8 +269,8 @@ private:
             double shift = (m_w[vim].prelim + sim) - (m_w[vip].prelim + sip) +
                            (m_f.width[vim] + m_f.width[vip]) / 2.0 + m_o.subtreeGap;
             if (shift > 0.0) {
-                NodeId a = m_f.parent[m_w[vim].ancestor] == m_f.parent[v] ? m_w[vim].ancestor
-                                                                          : defaultAncestor;
+                NodeId anc = m_w[vim].ancestor == NoNode ? vim : m_w[vim].ancestor;
+                NodeId a = m_f.parent[anc] == m_f.parent[v] ? anc : defaultAncestor;
                 moveSubtree(a, v, shift);
                 sip += shift;
                 sop += shift;
@@ -393,11 +391,13 @@ LayoutResult layoutForest(const Tree& t, const TreeOptions& o, const LayoutResul
     // Level centre lines (level 0 is the super-root), left edge at x = 0.
     std::size_t levels = f.levelStart.size() - 1;
     std::vector<double> levelY(levels, 0.0);
-    double y = 0.0, minX = INFINITY;
+    double y = 0.0, minX = INFINITY, maxX = -INFINITY;
     for (std::size_t d = 1; d < levels; ++d) {
         double h = d < f.levelHeight.size() ? f.levelHeight[d] : 0.0;
-        for (NodeId v = f.levelStart[d]; v < f.levelStart[d + 1]; ++v)
+        for (NodeId v = f.levelStart[d]; v < f.levelStart[d + 1]; ++v) {
             minX = std::min(minX, x(v) - f.width[v] / 2.0);
+            maxX = std::max(maxX, x(v) + f.width[v] / 2.0);
+        }
         levelY[d] = y + h / 2.0;
         y += h + o.levelGap;
     }
@@ -446,9 +446,15 @@ LayoutResult layoutForest(const Tree& t, const TreeOptions& o, const LayoutResul
             }
         }
     }
-    if (previous)
+    // Every box lies within the levels' extent; edges only join box borders, except the
+    // straight ones of malformed input.
+    bool straight = r.edgePoints.size() != 2 * r.edges.size();
+    if (previous) {
         anchorToPrevious(r, *previous);
-    r.bounds = computeBounds(r);
+        straight = true;
+    }
+    r.bounds =
+        straight || levels < 2 ? computeBounds(r) : Rect{0.0, 0.0, maxX - minX, y - o.levelGap};
     clock.lap("place");
     return r;
 }

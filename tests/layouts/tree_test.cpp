@@ -21,6 +21,12 @@ constexpr double Eps = 1e-6;
 void checkTidy(const Tree& t, const LayoutResult& r, const TreeOptions& o) {
     NodeId n = t.nodeCount();
     ASSERT_EQ(r.positions.size(), n);
+    // The engine's shortcut for the bounds agrees with measuring everything.
+    Rect all = computeBounds(r);
+    EXPECT_NEAR(r.bounds.minX, all.minX, 1e-6);
+    EXPECT_NEAR(r.bounds.maxX, all.maxX, 1e-6 * (1.0 + all.maxX));
+    EXPECT_NEAR(r.bounds.minY, all.minY, 1e-6);
+    EXPECT_NEAR(r.bounds.maxY, all.maxY, 1e-6 * (1.0 + all.maxY));
     std::vector<NodeId> parent(n, NoNode);
     for (NodeId v = 0; v < n; ++v)
         for (std::uint32_t i = t.childStart[v]; i < t.childStart[v + 1]; ++i)
@@ -234,6 +240,9 @@ TEST(Tree, NilLeavesFillEverySlot) {
         boxes.sizes.push_back(m.size);
     }
     EXPECT_EQ(test::countOverlaps(boxes), 0u);
+    Rect all = computeBounds(r);
+    EXPECT_NEAR(r.bounds.maxX, all.maxX, 1e-6 * all.maxX);
+    EXPECT_NEAR(r.bounds.maxY, all.maxY, 1e-6 * all.maxY);
 }
 
 TEST(Tree, MalformedInputNeverCrashes) {
