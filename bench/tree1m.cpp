@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -44,22 +45,32 @@ std::vector<NodeId> randomParents(NodeId n, std::uint64_t seed) {
     return parent;
 }
 
-/// The same tree with ids in pre-order, the order a tree walker emits nodes in.
+/// The same tree with ids in pre-order, the order a tree walker emits nodes in (empty
+/// slots, e.g. a binary node's missing child, are kept).
 Tree inWalkOrder(const Tree& t) {
     NodeId n = t.nodeCount();
-    std::vector<NodeId> label(n), stack(t.roots.rbegin(), t.roots.rend()), parent(n, NoNode);
-    NodeId next = 0;
+    std::vector<NodeId> label(n), order, stack(t.roots.rbegin(), t.roots.rend());
+    order.reserve(n);
     while (!stack.empty()) {
         NodeId v = stack.back();
         stack.pop_back();
-        label[v] = next++;
+        label[v] = static_cast<NodeId>(order.size());
+        order.push_back(v);
         for (std::uint32_t i = t.childStart[v + 1]; i-- > t.childStart[v];)
-            stack.push_back(t.children[i]);
+            if (t.children[i] != NoNode)
+                stack.push_back(t.children[i]);
     }
-    for (NodeId v = 0; v < n; ++v)
+    Tree w;
+    w.sizes = t.sizes;
+    w.childStart.push_back(0);
+    for (NodeId v : order) {
         for (std::uint32_t i = t.childStart[v]; i < t.childStart[v + 1]; ++i)
-            parent[label[t.children[i]]] = label[v];
-    return treeFromParents(parent);
+            w.children.push_back(t.children[i] == NoNode ? NoNode : label[t.children[i]]);
+        w.childStart.push_back(static_cast<std::uint32_t>(w.children.size()));
+    }
+    for (NodeId r : t.roots)
+        w.roots.push_back(label[r]);
+    return w;
 }
 
 /// Binary search tree of n random keys (left/right arrays, root 0).
@@ -89,17 +100,29 @@ double msSince(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
+double cpuMs() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+/// Median wall ms of `runs` calls; the first call's wall ms and the median CPU ms on request.
 template <typename F>
-double medianMs(int runs, F&& f, double* first = nullptr) {
-    std::vector<double> t;
+double medianMs(int runs, F&& f, double* first = nullptr, double* cpu = nullptr) {
+    std::vector<double> t, c;
     for (int i = 0; i < runs; ++i) {
+        double c0 = cpuMs();
         auto t0 = std::chrono::steady_clock::now();
         f();
         t.push_back(msSince(t0));
+        c.push_back(cpuMs() - c0);
     }
     if (first)
         *first = t[0];
     std::sort(t.begin(), t.end());
+    std::sort(c.begin(), c.end());
+    if (cpu)
+        *cpu = c[c.size() / 2];
     return t[t.size() / 2];
 }
 
@@ -207,29 +230,31 @@ int main(int argc, char** argv) {
     // pre-order as a tree walker produces them.
     Tree scattered = treeFromParents(randomParents(n, 1));
     Tree generic = inWalkOrder(scattered);
-    double cold = 0.0;
+    double cold = 0.0, cpu = 0.0;
     double ours = medianMs(
-        runs, [&] { (void)layoutTree(generic); }, &cold);
-    std::printf("  random recursive tree, ids in walk (pre-)order: %.1f ms (first, cold run "
-                "%.1f ms)\n",
-                ours, cold);
+        runs, [&] { (void)layoutTree(generic); }, &cold, &cpu);
+    std::printf("  random recursive tree, ids in walk (pre-)order: %.1f ms wall, %.1f ms CPU "
+                "(first, cold run %.1f ms wall)\n",
+                ours, cpu, cold);
     double scatteredMs = medianMs(runs, [&] { (void)layoutTree(scattered); });
-    std::printf("  same tree, ids in insertion order (scattered in memory): %.1f ms\n",
+    std::printf("  same tree, ids in insertion order (scattered in memory): %.1f ms wall\n",
                 scatteredMs);
 
     std::vector<NodeId> left, right;
     randomBst(n, 2, left, right);
-    Tree bst = binaryTree(left, right, 0);
+    Tree bst = inWalkOrder(binaryTree(left, right, 0));
     TreeOptions inOrder;
     inOrder.inOrder = true;
-    double bstMs = medianMs(runs, [&] { (void)layoutTree(bst, inOrder); });
-    std::printf("  random binary search tree, in-order (rbtree view), insertion-order ids: %.1f "
-                "ms\n",
-                bstMs);
+    double bstCpu = 0.0;
+    double bstMs = medianMs(
+        runs, [&] { (void)layoutTree(bst, inOrder); }, nullptr, &bstCpu);
+    std::printf("  random binary search tree with the in-order option (rbtree view), walk-order "
+                "ids: %.1f ms wall, %.1f ms CPU\n",
+                bstMs, bstCpu);
     TreeOptions nils = inOrder;
     nils.nilLeaves = true;
     double nilMs = medianMs(runs, [&] { (void)layoutTree(bst, nils); });
-    std::printf("  same with nil leaves (%u more boxes): %.1f ms\n", n + 1, nilMs);
+    std::printf("  same with nil leaves (%u more boxes): %.1f ms wall\n", n + 1, nilMs);
 
     // Floor: one linear pass reading the input and writing n positions.
     std::vector<double> xs(n);
