@@ -74,8 +74,9 @@ void addLayoutCommands(CLI::App& app, int& status) {
                   "re-lay out an exported graph)");
     cmd->add_option("file", flags.input, "DOT file to read ('-' for stdin)")->required();
     cmd->add_option("--engine", flags.engine,
-                    "layered (Sugiyama, top to bottom), tree (tidy tree of a spanning forest) or "
-                    "ring (circle in list order from the first node)")
+                    "layered (Sugiyama, top to bottom), tree (tidy tree of a breadth-first "
+                    "spanning forest) or ring (circle, clockwise from the first node along "
+                    "out-edges)")
         ->check(CLI::IsMember({"layered", "tree", "ring"}))
         ->capture_default_str();
     cmd->add_option("--format", flags.format,
