@@ -1,7 +1,7 @@
 // bench_layered: times `waitscope layout` in-process on one DOT file (parse, layered layout,
 // Graphviz plain output) and prints the engine's figures; bench/layered3k.sh and
 // bench/layered10k.sh compare it with dot and with a one-pass reference.
-//   bench_layered FILE.dot OUT.plain [--runs R] [--sweeps N] [--no-transpose]
+//   bench_layered FILE.dot OUT.plain [--runs R] [--sweeps N] [--no-transpose] [--no-sift]
 //   bench_layered --synthetic NODES EDGES OUT.dot   (writes a random layered digraph)
 #include <algorithm>
 #include <chrono>
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
         }
         if (args.size() < 2) {
             std::fprintf(stderr, "usage: bench_layered FILE.dot OUT.plain [--runs R] [--sweeps N] "
-                                 "[--no-transpose]\n");
+                                 "[--no-transpose] [--no-sift]\n");
             return 2;
         }
         layouts::LayeredOptions o;
@@ -78,6 +78,8 @@ int main(int argc, char** argv) {
                 o.orderSweeps = static_cast<std::uint32_t>(std::stoul(args[++i]));
             else if (args[i] == "--no-transpose")
                 o.transpose = false;
+            else if (args[i] == "--no-sift")
+                o.siftWork = 0;
         }
         std::string text = base::readFile(args[0]);
         std::vector<double> total, parse, layout, write, cpu;

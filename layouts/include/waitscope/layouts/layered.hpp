@@ -45,9 +45,10 @@ struct LayeredOptions {
     /// own cap, in the same units as orderWork; 0 turns it off. Default 40 million (about
     /// 0.3 s; on the 3k-node epoll graph it removes about 8% of the crossings).
     std::uint64_t siftWork = 40'000'000;
-    /// Sifting only runs on proper graphs (nodes + dummies) up to this size, so very large
-    /// graphs keep to the sweeps' time (default 50000; the 10k-node epoll graph has 87k).
-    std::uint32_t siftMaxItems = 50'000;
+    /// Sifting only runs on proper graphs (nodes + dummies) up to this size, so large graphs
+    /// keep to the sweeps' time (default 20000; the 3k-node epoll graph has 10k, the
+    /// 10k-node one 87k).
+    std::uint32_t siftMaxItems = 20'000;
     /// Cap on the sweeps' work, in adjacency visits (sorting keys, transposition merges,
     /// crossing counts). Small graphs never reach it; large ones get fewer sweeps (the
     /// 10k-node epoll graph: 2 sweeps, about 0.2 s). Default 8 million.
