@@ -42,11 +42,11 @@ public:
     }
 
     /// Initial order: by `initialKey` when given, else depth-first from the items without
-    /// parents (or, `fromBottom`, without children) so that trees start untangled.
-    void initialOrder(const std::vector<double>& initialKey, bool fromBottom) {
-        const auto& inStart = fromBottom ? m_g.downStart : m_g.upStart;
-        const auto& outStart = fromBottom ? m_g.upStart : m_g.downStart;
-        const auto& outAdj = fromBottom ? m_g.up : m_g.down;
+    /// parents so that trees start untangled.
+    void initialOrder(const std::vector<double>& initialKey) {
+        const auto& inStart = m_g.upStart;
+        const auto& outStart = m_g.downStart;
+        const auto& outAdj = m_g.down;
         std::vector<std::uint32_t> fill(m_ord.layerStart.begin(), m_ord.layerStart.end() - 1);
         auto put = [&](NodeId v) {
             m_ord.pos[v] = fill[m_g.layer[v]] - m_ord.layerStart[m_g.layer[v]];
@@ -478,41 +478,26 @@ public:
     /// Sweeps from the start order (top-down depth-first, or the given keys) until no
     /// progress or the work cap; the order with the fewest crossings wins.
     Ordering run(const std::vector<double>& initialKey, OrderStats& stats) {
-        std::uint64_t best = 0;
-        Ordering bestOrd;
-        std::uint32_t sweeps = 0;
-        int starts = 1; // a second, bottom-up start did not pay on the epoll graphs
-        for (int start = 0; start < starts; ++start) {
-            if (start > 0 && (m_work > m_o.orderWork || best == 0))
+        initialOrder(initialKey);
+        std::uint64_t cur = countCrossings(m_g, m_ord);
+        std::uint64_t best = cur;
+        Ordering bestOrd = m_ord;
+        std::uint32_t sweeps = 0, quiet = 0;
+        for (std::uint32_t it = 0; it < m_o.orderSweeps && cur > 0; ++it) {
+            if (m_work > m_o.orderWork)
                 break;
-            initialOrder(initialKey, start == 1);
-            std::uint64_t cur = countCrossings(m_g, m_ord);
-            if (start == 0 || cur < best) {
+            sweep(it % 2 == 0, it % 3 == 2);
+            if (m_o.transpose)
+                transpose(it % 2 == 1);
+            ++sweeps;
+            cur = countCrossings(m_g, m_ord);
+            m_work += m_g.down.size();
+            if (cur < best) {
+                quiet = cur < best - best / 200 ? 0 : quiet + 1; // < 0.5%: no progress
                 best = cur;
                 bestOrd = m_ord;
-            }
-            std::uint64_t startBest = cur;
-            std::uint32_t quiet = 0;
-            for (std::uint32_t it = 0; it < m_o.orderSweeps && cur > 0; ++it) {
-                if (m_work > m_o.orderWork)
-                    break;
-                sweep(it % 2 == 0, it % 3 == 2);
-                if (m_o.transpose)
-                    transpose(it % 2 == 1);
-                ++sweeps;
-                cur = countCrossings(m_g, m_ord);
-                m_work += m_g.down.size();
-                if (cur < best) {
-                    best = cur;
-                    bestOrd = m_ord;
-                }
-                if (cur < startBest) {
-                    quiet =
-                        cur < startBest - startBest / 200 ? 0 : quiet + 1; // < 0.5%: no progress
-                    startBest = cur;
-                } else if (++quiet >= m_o.orderQuit) {
-                    break;
-                }
+            } else if (++quiet >= m_o.orderQuit) {
+                break;
             }
         }
         // Sifting from the best order, while it pays (not with clusters or frozen items,
