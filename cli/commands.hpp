@@ -8,6 +8,8 @@ namespace waitscope::cli {
 
 /// `waitscope lab ...`: boot/run/shell/dump/stop the QEMU lab VM (lab_cmd.cpp).
 void addLabCommands(CLI::App& app, int& status);
+/// `waitscope layout FILE.dot`: lay out a DOT digraph (layout_cmd.cpp).
+void addLayoutCommands(CLI::App& app, int& status);
 
 /// `waitscope timeline ...`: capture/show/convert vpoll events (timeline_cmd.cpp).
 void addTimelineCommands(CLI::App& app, int& status);

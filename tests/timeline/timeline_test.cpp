@@ -8,6 +8,7 @@
 
 #include <waitscope/base/error.hpp>
 #include <waitscope/base/files.hpp>
+#include <waitscope/timeline/frame.hpp>
 #include <waitscope/timeline/io.hpp>
 #include <waitscope/timeline/latency.hpp>
 #include <waitscope/timeline/store.hpp>
@@ -38,8 +39,10 @@ std::vector<tl::Event> randomEvents(size_t n, unsigned seed, bool shuffled) {
     uint64_t t = 1000;
     for (size_t i = 0; i < n; ++i) {
         t += rng() % 50;
+        // Mostly ADDs, now and then something else (what folds must not hide).
+        tl::Kind kind = rng() % 97 == 0 ? tl::Kind::VpollWake : tl::Kind::VpollAdd;
         out.push_back(event(t, static_cast<uint16_t>(rng() % 4), static_cast<int32_t>(rng() % 9),
-                            tl::Kind::VpollAdd, static_cast<uint32_t>(i)));
+                            kind, static_cast<uint32_t>(i)));
     }
     if (shuffled)
         std::shuffle(out.begin(), out.end(), rng);
@@ -100,6 +103,46 @@ TEST(EventStore, LanesAreSortedAndRangesMatchAScan) {
                 return e.pid == tid && e.tsNs >= t0 && e.tsNs < t1;
             });
             EXPECT_EQ(hi - lo, want);
+        }
+    }
+}
+
+TEST(Frame, FoldsKeepEveryEventAndEveryKind) {
+    tl::EventStore store;
+    for (const auto& e : randomEvents(200000, 11, false))
+        store.append(e);
+    std::vector<tl::LaneId> lanes;
+    for (uint16_t cpu : store.cpus())
+        lanes.push_back({tl::LaneId::Type::Cpu, cpu});
+    for (int32_t tid : store.tids())
+        lanes.push_back({tl::LaneId::Type::Task, tid});
+    uint64_t span = store.lastNs() - store.firstNs();
+    for (uint64_t width : {span + 1, span / 50, uint64_t{500}}) {
+        tl::Viewport view{store.firstNs() + span / 3, store.firstNs() + span / 3 + width, 1200, 3};
+        auto frame = tl::buildFrame(store, lanes, view);
+        auto flat = tl::buildFrameUnfolded(store, lanes, view);
+        ASSERT_EQ(frame.size(), lanes.size());
+        for (size_t l = 0; l < frame.size(); ++l) {
+            const auto& f = frame[l];
+            const auto& u = flat[l];
+            ASSERT_EQ(u.glyphs.size(), u.events);
+            EXPECT_LE(f.glyphs.size(), 1200 / 3 + 2);
+            uint64_t total = 0;
+            size_t k = 0; // position in the unfolded list
+            for (size_t g = 0; g < f.glyphs.size(); ++g) {
+                const auto& glyph = f.glyphs[g];
+                uint16_t kinds = 0;
+                for (uint32_t c = 0; c < glyph.count; ++c, ++k)
+                    kinds |= u.glyphs[k].kinds;
+                EXPECT_EQ(glyph.kinds, kinds) << "lane " << l << " glyph " << g;
+                EXPECT_EQ(glyph.first, u.glyphs[k - glyph.count].first);
+                if (g + 1 < f.glyphs.size()) {
+                    EXPECT_GE(f.glyphs[g + 1].x0, glyph.x0 + 3 - 0.01f);
+                }
+                total += glyph.count;
+            }
+            EXPECT_EQ(total, f.events);
+            EXPECT_EQ(f.events, u.events);
         }
     }
 }

@@ -34,6 +34,58 @@ std::string_view kindName(Kind kind) {
     }
 }
 
+uint16_t kindBit(Kind kind) {
+    switch (kind) {
+    case Kind::VpollOpen:
+    case Kind::VpollAdd:
+    case Kind::VpollDel:
+    case Kind::VpollPoll:
+    case Kind::VpollWake:
+    case Kind::VpollRelease:
+        return static_cast<uint16_t>(1u << static_cast<unsigned>(kind));
+    case Kind::SchedWakeup:
+        return 1u << 8;
+    case Kind::SchedSwitch:
+        return 1u << 9;
+    case Kind::EpPollCallback:
+        return 1u << 10;
+    case Kind::Mark:
+        return 1u << 11;
+    default:
+        return 1u;
+    }
+}
+
+namespace {
+/// OR of kindBit over [first, last): single events at the ragged ends, the
+/// per-block summaries in between.
+template <typename KindAt>
+uint16_t kindsIn(size_t first, size_t last, const std::vector<uint16_t>& summary, KindAt kindAt) {
+    constexpr size_t Block = size_t{1} << EventStore::SummaryBits;
+    uint16_t bits = 0;
+    size_t i = first;
+    for (; i < last && i % Block; ++i)
+        bits |= kindAt(i);
+    for (; i + Block <= last; i += Block)
+        bits |= summary[i / Block];
+    for (; i < last; ++i)
+        bits |= kindAt(i);
+    return bits;
+}
+
+void summarise(std::vector<uint16_t>& summary, size_t index, uint16_t bit) {
+    size_t block = index >> EventStore::SummaryBits;
+    if (summary.size() <= block)
+        summary.resize(block + 1, 0);
+    summary[block] |= bit;
+}
+} // namespace
+
+void EventStore::TaskLane::push(Ref ref, uint16_t kind) {
+    summarise(summary, refs.size(), kind);
+    refs.push_back(ref);
+}
+
 Kind kindFromName(std::string_view name) {
     for (auto k : {Kind::VpollOpen, Kind::VpollAdd, Kind::VpollDel, Kind::VpollPoll,
                    Kind::VpollWake, Kind::VpollRelease, Kind::SchedWakeup, Kind::SchedSwitch,
@@ -89,9 +141,10 @@ void EventStore::append(const Event& e) {
     }
     Ref ref = lane.ref(lane.m_size);
     m_pool->chunks[ref >> ChunkBits][ref & (ChunkSize - 1)] = p;
+    summarise(lane.m_summary, lane.m_size, kindBit(e.kind));
     ++lane.m_size;
     if (!m_stale)
-        m_task[e.pid].push_back(ref);
+        m_task[e.pid].push(ref, kindBit(e.kind));
     ++m_size;
 }
 
@@ -104,9 +157,11 @@ void EventStore::sortLane(CpuLane& lane) const {
     for (size_t i = 0; i < lane.m_size; ++i)
         tmp[i] = lane[i];
     std::stable_sort(tmp.begin(), tmp.end(), earlier);
+    lane.m_summary.clear();
     for (size_t i = 0; i < lane.m_size; ++i) {
         Ref r = lane.ref(i);
         m_pool->chunks[r >> ChunkBits][r & (ChunkSize - 1)] = tmp[i];
+        summarise(lane.m_summary, i, kindBit(tmp[i].kind()));
     }
     lane.m_sorted = true;
 }
@@ -135,7 +190,8 @@ void EventStore::settle() const {
         if (!lane.m_sorted)
             sortLane(lane);
     m_task.clear();
-    forEachInTimeOrder([&](Ref ref, const PackedEvent& e) { m_task[e.pid].push_back(ref); });
+    forEachInTimeOrder(
+        [&](Ref ref, const PackedEvent& e) { m_task[e.pid].push(ref, kindBit(e.kind())); });
     m_stale = false;
 }
 
@@ -211,7 +267,23 @@ std::span<const EventStore::Ref> EventStore::taskLane(int32_t tid) const {
     auto it = m_task.find(tid);
     if (it == m_task.end())
         return {};
-    return it->second;
+    return it->second.refs;
+}
+
+uint16_t EventStore::cpuKinds(uint16_t cpu, size_t first, size_t last) const {
+    const CpuLane& lane = cpuLane(cpu);
+    return kindsIn(first, std::min(last, lane.size()), lane.m_summary,
+                   [&](size_t i) { return kindBit(lane[i].kind()); });
+}
+
+uint16_t EventStore::taskKinds(int32_t tid, size_t first, size_t last) const {
+    settle();
+    auto it = m_task.find(tid);
+    if (it == m_task.end())
+        return 0;
+    const TaskLane& lane = it->second;
+    return kindsIn(first, std::min(last, lane.refs.size()), lane.summary,
+                   [&](size_t i) { return kindBit(packed(lane.refs[i]).kind()); });
 }
 
 std::pair<size_t, size_t> EventStore::taskRange(int32_t tid, uint64_t t0, uint64_t t1) const {
@@ -232,16 +304,23 @@ std::vector<Event> EventStore::all() const {
 size_t EventStore::memoryBytes() const {
     size_t n = m_pool->chunks.size() * ChunkSize * sizeof(PackedEvent);
     for (const auto& [cpu, lane] : m_cpu)
-        n += lane.m_chunks.capacity() * sizeof(uint32_t);
+        n += lane.m_chunks.capacity() * sizeof(uint32_t) +
+             lane.m_summary.capacity() * sizeof(uint16_t);
     for (const auto& [tid, lane] : m_task)
-        n += lane.capacity() * sizeof(Ref);
+        n += lane.refs.capacity() * sizeof(Ref) + lane.summary.capacity() * sizeof(uint16_t);
     return n;
 }
 
 void EventStore::shrinkToFit() {
     settle();
-    for (auto& [tid, lane] : m_task)
-        lane.shrink_to_fit();
+    for (auto& [cpu, lane] : m_cpu) {
+        lane.m_chunks.shrink_to_fit();
+        lane.m_summary.shrink_to_fit();
+    }
+    for (auto& [tid, lane] : m_task) {
+        lane.refs.shrink_to_fit();
+        lane.summary.shrink_to_fit();
+    }
 }
 
 } // namespace waitscope::timeline

@@ -43,6 +43,10 @@ struct Event {
 };
 static_assert(sizeof(Event) == 32, "timeline events are 32 bytes");
 
+/// A Kind as one bit of a 16-bit set (vpoll kinds 1-6 keep their number,
+/// sched_wakeup 8, sched_switch 9, ep_poll_callback 10, mark 11, unknown 0).
+uint16_t kindBit(Kind kind);
+
 /// "vpoll_add", "sched_wakeup", ...; "unknown" for Kind::Unknown.
 std::string_view kindName(Kind kind);
 /// Inverse of kindName(); Kind::Unknown when the name is not one of ours.

@@ -55,6 +55,9 @@ public:
     static constexpr unsigned ChunkBits = 12;
     static constexpr size_t ChunkSize = size_t{1} << ChunkBits;
     static constexpr uint16_t MaxCpu = 255;
+    /// Lanes keep the set of kinds (kindBit) of every block of this many
+    /// events, so a fold of many events knows every kind inside it.
+    static constexpr unsigned SummaryBits = 8;
     /// Global number of an event (chunk << ChunkBits | offset): what task lanes hold.
     using Ref = uint32_t;
 
@@ -95,7 +98,8 @@ public:
     private:
         friend class EventStore;
         const Pool* m_pool = nullptr;
-        std::vector<uint32_t> m_chunks; ///< chunk numbers in the pool
+        std::vector<uint32_t> m_chunks;  ///< chunk numbers in the pool
+        std::vector<uint16_t> m_summary; ///< kinds per block of 2^SummaryBits events
         size_t m_size = 0;
         bool m_sorted = true;
     };
@@ -103,11 +107,15 @@ public:
     const CpuLane& cpuLane(uint16_t cpu) const;
     /// Index range [first, last) of a CPU lane whose events fall in [t0, t1). O(log n).
     std::pair<size_t, size_t> cpuRange(uint16_t cpu, uint64_t t0, uint64_t t1) const;
+    /// kindBit()s of the events [first, last) of a CPU lane. O((last - first) / 256 + 512).
+    uint16_t cpuKinds(uint16_t cpu, size_t first, size_t last) const;
 
     /// A task's events in time order, as global numbers.
     std::span<const Ref> taskLane(int32_t tid) const;
     /// Index range [first, last) of a task lane in [t0, t1). O(log n).
     std::pair<size_t, size_t> taskRange(int32_t tid, uint64_t t0, uint64_t t1) const;
+    /// kindBit()s of the events [first, last) of a task lane.
+    uint16_t taskKinds(int32_t tid, size_t first, size_t last) const;
     const PackedEvent& packed(Ref ref) const {
         return m_pool->chunks[ref >> ChunkBits][ref & (ChunkSize - 1)];
     }
@@ -131,7 +139,12 @@ private:
     /// store moves.
     std::unique_ptr<Pool> m_pool = std::make_unique<Pool>();
     mutable std::map<uint16_t, CpuLane> m_cpu;
-    mutable std::map<int32_t, std::vector<Ref>> m_task;
+    struct TaskLane {
+        std::vector<Ref> refs;
+        std::vector<uint16_t> summary; ///< kinds per block of 2^SummaryBits entries
+        void push(Ref ref, uint16_t kind);
+    };
+    mutable std::map<int32_t, TaskLane> m_task;
     mutable bool m_stale = false; ///< a lane is unsorted; task lanes need a rebuild
     std::map<int32_t, TaskInfo> m_tasks;
     size_t m_size = 0;
