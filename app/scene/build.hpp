@@ -17,6 +17,9 @@ struct SceneRequest {
     /// Eventpoll scenes with at most this many items also show each item's watched file and
     /// the other waiters on its wait queue (default 64).
     std::uint32_t detailAbove = 64;
+    /// The scene shown before (same kind and focus, an earlier snapshot): its layout seeds
+    /// this one so unchanged nodes stay where they were. Not part of the request's identity.
+    ScenePtr previous;
 
     friend bool operator==(const SceneRequest& a, const SceneRequest& b) {
         return a.kind == b.kind && a.focus == b.focus &&

@@ -148,7 +148,13 @@ Scene buildEventpollScene(const Snapshot& s, const SceneRequest& r) {
     }
     for (std::uint32_t root : t.roots)
         items[root].flags |= NodeRoot;
-    Placement p = placeBinaryTree(t.left, t.right, t.roots, sizes);
+    std::vector<std::uint64_t> keys;
+    keys.reserve(n);
+    for (ObjectId id : t.items)
+        keys.push_back(hashId(id));
+    Placement p = placeBinaryTree(t.left, t.right, t.roots, sizes, keys,
+                                  r.previous ? r.previous->layout : nullptr);
+    scene.layout = p.memo;
     scene.stats.layoutMs = p.ms;
     std::vector<std::uint32_t> nodeOfItem(n);
     float treeMinX = 0, treeMaxX = 0, treeMaxY = 0;
@@ -213,50 +219,87 @@ Scene buildEventpollScene(const Snapshot& s, const SceneRequest& r) {
         chainRow(scene, s, pw, "ep->poll_wait (pollers of this epoll)", x, chainY);
 
     // [small trees: each item's watched file and the other waiters on its queue]
+    // Each item gets a column (its file, then the other entries on the file's queue) under
+    // it; columns that would overlap go to the next lane down.
     if (detailed) {
-        float fileY = treeMaxY + 90;
+        struct Column {
+            std::size_t item;
+            std::vector<SceneNode> boxes; ///< file first, then waiters
+            std::string via;
+            float width = 0, height = 0;
+        };
+        std::vector<Column> columns;
         for (std::size_t i = 0; i < n; ++i) {
             const Object* item = s.find(t.items[i]);
-            if (!item)
-                continue;
-            const Object* file = s.find((*item)[Key::file].ref());
+            const Object* file = item ? s.find((*item)[Key::file].ref()) : nullptr;
             if (!file)
                 continue;
-            const SceneNode& itemNode = scene.nodes[nodeOfItem[i]];
-            std::string kind(file->operator[](Key::kind).str());
-            std::string detail;
-            std::string via;
+            Column c;
+            c.item = i;
             ObjectId headId;
             for (Field pwq : (*item)[Key::pwqs].children()) {
                 headId = pwq[Key::head].ref();
                 if (const Object* h = s.find(headId))
-                    via = std::string((*h)[Key::container][Key::field].str());
+                    c.via = std::string((*h)[Key::container][Key::field].str());
             }
+            std::string kind((*file)[Key::kind].str()), detail;
             if (const Object* priv = s.find((*file)[Key::private_].ref()))
                 detail = objectTitle(s, *priv);
-            SceneNode fn =
-                makeNode(file->id(), NodeStyle::File, kind.empty() ? "file" : kind, detail);
-            fn.x = itemNode.x;
-            fn.y = fileY + (i % 2 ? 56.0f : 0.0f);
-            scene.nodes.push_back(fn);
-            auto fi = static_cast<std::uint32_t>(scene.nodes.size() - 1);
-            scene.addEdge(nodeOfItem[i], fi, EdgeStyle::Targets,
-                          via.empty() ? "" : "ep_poll_callback on " + via);
-            // Other waiters on the same queue (readers, pollers, other epolls).
-            float wy = fn.y + 64;
+            c.boxes.push_back(
+                makeNode(file->id(), NodeStyle::File, kind.empty() ? "file" : kind, detail));
             if (headId.valid())
-                for (const WaitEntryInfo& w : buildWaitChain(s, headId).entries) {
-                    if (w.owner == t.items[i])
-                        continue;
-                    SceneNode wn = makeNode(w.id, NodeStyle::WaitEntry, w.func, w.ownerTitle);
-                    wn.x = fn.x;
-                    wn.y = wy;
-                    wy += 50;
-                    scene.nodes.push_back(wn);
-                    scene.addEdge(fi, static_cast<std::uint32_t>(scene.nodes.size() - 1),
-                                  EdgeStyle::Chain, "", true);
+                for (const WaitEntryInfo& w : buildWaitChain(s, headId).entries)
+                    if (w.owner != t.items[i])
+                        c.boxes.push_back(
+                            makeNode(w.id, NodeStyle::WaitEntry, w.func, w.ownerTitle));
+            for (const SceneNode& b : c.boxes) {
+                c.width = std::max(c.width, b.w);
+                c.height += b.h + 22;
+            }
+            columns.push_back(std::move(c));
+        }
+        // Lanes: a column goes in the first lane where it clears the previous column; each
+        // lane is as tall as its tallest column.
+        std::vector<float> laneRight, laneHeight;
+        std::vector<std::size_t> laneOf(columns.size());
+        for (std::size_t k = 0; k < columns.size(); ++k) {
+            const Column& c = columns[k];
+            float cx = scene.nodes[nodeOfItem[c.item]].x;
+            std::size_t lane = 0;
+            while (lane < laneRight.size() && laneRight[lane] > cx - c.width / 2 - 16)
+                ++lane;
+            if (lane == laneRight.size()) {
+                laneRight.push_back(0);
+                laneHeight.push_back(0);
+            }
+            laneRight[lane] = cx + c.width / 2;
+            laneHeight[lane] = std::max(laneHeight[lane], c.height);
+            laneOf[k] = lane;
+        }
+        std::vector<float> laneTop(laneHeight.size(), treeMaxY + 90);
+        for (std::size_t l = 1; l < laneTop.size(); ++l)
+            laneTop[l] = laneTop[l - 1] + laneHeight[l - 1] + 24;
+        for (std::size_t ci = 0; ci < columns.size(); ++ci) {
+            const Column& c = columns[ci];
+            float cx = scene.nodes[nodeOfItem[c.item]].x;
+            float y = laneTop[laneOf[ci]];
+            std::uint32_t prev = nodeOfItem[c.item];
+            for (std::size_t k = 0; k < c.boxes.size(); ++k) {
+                SceneNode b = c.boxes[k];
+                b.x = cx;
+                b.y = y + b.h / 2;
+                y += b.h + 22;
+                scene.nodes.push_back(b);
+                auto bi = static_cast<std::uint32_t>(scene.nodes.size() - 1);
+                if (k == 0) {
+                    scene.addEdge(prev, bi, EdgeStyle::Targets,
+                                  c.via.empty() ? "" : "ep_poll_callback on " + c.via);
+                } else {
+                    scene.addEdge(prev, bi, EdgeStyle::Chain, "", true);
                     ++scene.stats.waitEntries;
                 }
+                prev = bi;
+            }
         }
     }
     return scene;

@@ -173,7 +173,7 @@ Scene buildRingScene(const Snapshot& s, const SceneRequest& r) {
     }
     scene.title = std::string(kindName(r.focus.kind)) + " " + ring.name;
     const BoxSize slot{48, 26};
-    Placement p = placeRingBuffer(ring.size, ring.in, ring.out, ring.freeRunning, slot);
+    Placement p = placeRingBuffer(ring.size, ring.in, ring.out, slot);
     scene.stats.layoutMs = p.ms;
     std::uint64_t outSlot = ring.out % ring.size, inSlot = ring.in % ring.size;
     for (std::uint32_t i = 0; i < ring.size; ++i) {

@@ -116,29 +116,34 @@ Scene buildOverviewScene(const Snapshot& s, const SceneRequest& r) {
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 
     LayeredInput in;
-    for (const GraphNode& gn : g.nodes) {
+    for (std::uint32_t i = 0; i < g.nodes.size(); ++i) {
+        const GraphNode& gn = g.nodes[i];
         scene.nodes.push_back(overviewNode(s, gn));
         in.sizes.push_back({scene.nodes.back().w, scene.nodes.back().h});
-        in.keys.push_back(hashId(gn.object) ^ static_cast<std::uint64_t>(gn.role));
-        in.clusters.push_back(gn.cluster == NoIndex ? NoChild : gn.cluster);
+        in.keys.push_back(hashId(gn.object) ^ (static_cast<std::uint64_t>(gn.role) << 59));
+        // One box per eventpoll around it and its epitems.
+        in.clusters.push_back(gn.role == GraphNodeRole::Eventpoll ? i
+                              : gn.cluster == NoIndex             ? NoChild
+                                                                  : gn.cluster);
     }
     for (const GraphEdge& e : g.edges)
         in.edges.push_back({e.from, e.to});
-    Placement p = placeLayered(in);
+    Placement p = placeLayered(in, r.previous ? r.previous->layout : nullptr);
+    scene.layout = p.memo;
     scene.stats.layoutMs = p.ms;
     for (std::size_t i = 0; i < scene.nodes.size(); ++i) {
         scene.nodes[i].x = p.x[i];
         scene.nodes[i].y = p.y[i];
     }
+    for (std::size_t c = 0; c < p.clusters.size(); ++c) {
+        SceneFrame f = p.clusters[c];
+        f.object = g.nodes[p.clusterIds[c]].object;
+        f.title = scene.nodes[p.clusterIds[c]].label;
+        scene.frames.push_back(std::move(f));
+    }
     for (std::size_t i = 0; i < g.edges.size(); ++i) {
         const GraphEdge& e = g.edges[i];
-        // Polylines from the engine end at node centres; clip them to the boxes.
-        if (p.edges[i].size() > 4) {
-            std::vector<float> xy = p.edges[i];
-            scene.addPolyline(e.from, e.to, edgeStyle(e.role), xy, e.label);
-        } else {
-            scene.addEdge(e.from, e.to, edgeStyle(e.role), e.label);
-        }
+        scene.addRoutedEdge(e.from, e.to, edgeStyle(e.role), p.edges[i], e.label);
         if (e.role == GraphEdgeRole::Waits)
             ++scene.stats.waitEntries;
     }

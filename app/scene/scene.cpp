@@ -63,6 +63,17 @@ std::uint32_t Scene::addEdge(std::uint32_t from, std::uint32_t to, EdgeStyle sty
     return addPolyline(from, to, style, {x0, y0, x1, y1}, std::move(label), arrow);
 }
 
+std::uint32_t Scene::addRoutedEdge(std::uint32_t from, std::uint32_t to, EdgeStyle style,
+                                   std::vector<float> xy, std::string label) {
+    if (xy.size() < 4)
+        return addEdge(from, to, style, std::move(label));
+    const std::size_t n = xy.size();
+    auto [x0, y0] = clipToBox(nodes[from], xy[2], xy[3]);
+    auto [x1, y1] = clipToBox(nodes[to], xy[n - 4], xy[n - 3]);
+    xy[0] = x0, xy[1] = y0, xy[n - 2] = x1, xy[n - 1] = y1;
+    return addPolyline(from, to, style, xy, std::move(label), true);
+}
+
 std::uint32_t Scene::addPolyline(std::uint32_t from, std::uint32_t to, EdgeStyle style,
                                  const std::vector<float>& xy, std::string label, bool arrow) {
     SceneEdge e;

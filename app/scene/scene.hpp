@@ -10,7 +10,15 @@
 
 #include <waitscope/model/ids.hpp>
 
+namespace waitscope::layouts {
+struct LayoutResult;
+}
+
 namespace waitscope::app {
+
+/// A layout engine's result kept with a scene, handed to the next layout of the same scene
+/// (stability across snapshots).
+using LayoutMemo = std::shared_ptr<const layouts::LayoutResult>;
 
 /// What a node box shows; the theme maps each style to colours.
 enum class NodeStyle : std::uint8_t {
@@ -119,6 +127,7 @@ struct Scene {
     float minX = 0, minY = 0, maxX = 0, maxY = 0; ///< bounds of everything
     SceneStats stats;
     std::vector<std::string> notes; ///< problems found (partial trees, ...)
+    LayoutMemo layout;              ///< the main layout (the tree, the layered graph)
 
     /// Node index of `id` (first box showing it), or -1. O(n).
     [[nodiscard]] std::int64_t findNode(model::ObjectId id) const;
@@ -127,6 +136,9 @@ struct Scene {
     /// Add a straight edge between two nodes' centres (clipped at their boxes).
     std::uint32_t addEdge(std::uint32_t from, std::uint32_t to, EdgeStyle style,
                           std::string label = {}, bool arrow = true);
+    /// Add an edge along an engine's polyline, its ends moved onto the two boxes.
+    std::uint32_t addRoutedEdge(std::uint32_t from, std::uint32_t to, EdgeStyle style,
+                                std::vector<float> xy, std::string label = {});
     /// Add an edge along a polyline (x, y pairs).
     std::uint32_t addPolyline(std::uint32_t from, std::uint32_t to, EdgeStyle style,
                               const std::vector<float>& xy, std::string label = {},

@@ -130,6 +130,10 @@ private:
         if (m_job)
             m_job->cancel();
         SceneRequest request = app.sceneRequest();
+        // The same scene of another snapshot seeds the layout: unchanged nodes stay put.
+        if (m_built.scene && m_built.scene->kind == request.kind &&
+            m_built.scene->focus == request.focus)
+            request.previous = m_built.scene;
         std::uint64_t serial = m_wantSerial;
         RunQueue* queue = &app.runQueue();
         auto* self = this;
