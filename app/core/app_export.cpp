@@ -4,6 +4,7 @@
 #include <waitscope/model/snapshot_io.hpp>
 
 #include "../scene/export_dot.hpp"
+#include "../scene/export_svg.hpp"
 #include "app.hpp"
 
 namespace waitscope::app {
@@ -28,13 +29,16 @@ void App::exportCurrent(const std::string& format, const std::filesystem::path& 
             return;
         }
         render = [s] { return model::toCbor(*s); };
-    } else if (format == "dot") {
+    } else if (format == "dot" || format == "svg") {
         ScenePtr scene = currentScene;
         if (!scene) {
             log(LogLine::Error, "export: no scene drawn yet");
             return;
         }
-        render = [scene] { return sceneToDot(*scene); };
+        if (format == "dot")
+            render = [scene] { return sceneToDot(*scene); };
+        else
+            render = [scene] { return sceneToSvg(*scene); };
     } else {
         log(LogLine::Error, "export: unknown format " + format);
         return;

@@ -9,7 +9,7 @@
 //   zoom-fit                              step next|prev|N
 //   lecture on|off
 //   wait-idle                             wait FRAMES
-//   screenshot PATH                       export png|dot|json|cbor PATH
+//   screenshot PATH                       export png|svg|dot|json|cbor PATH
 //   resize W H                            report
 //   expect KEY VALUE                      quit
 //

@@ -1,4 +1,4 @@
-// Export: the canvas as PNG or DOT, the snapshot as JSON or CBOR.
+// Export: the canvas as PNG, the scene as SVG or DOT, the snapshot as JSON or CBOR.
 #include <cstdlib>
 
 #include "../core/app.hpp"
@@ -15,10 +15,11 @@ public:
     bool openByDefault() const override { return false; }
 
     void drawContent(App& app) override {
-        static const char* Formats[] = {"png", "dot", "json", "cbor"};
-        static const char* Labels[] = {"PNG of the canvas", "DOT of the scene (neato -n2)",
-                                       "snapshot JSON", "snapshot CBOR"};
-        for (int i = 0; i < 4; ++i) {
+        static const char* Formats[] = {"png", "svg", "dot", "json", "cbor"};
+        static const char* Labels[] = {"PNG of the canvas", "SVG of the scene",
+                                       "DOT of the scene (neato -n2)", "snapshot JSON",
+                                       "snapshot CBOR"};
+        for (int i = 0; i < 5; ++i) {
             if (ImGui::RadioButton(Labels[i], m_format == i))
                 m_format = i, m_edited = false;
             ImGui::SameLine();

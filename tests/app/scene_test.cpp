@@ -12,6 +12,7 @@
 
 #include "scene/build.hpp"
 #include "scene/export_dot.hpp"
+#include "scene/export_svg.hpp"
 #include "scene/scene_index.hpp"
 
 using namespace waitscope::app;
@@ -162,4 +163,27 @@ TEST(Scene, DotExportNamesEveryNodeAndEdge) {
             (l.find(" -> ") != std::string::npos ? edges : nodes)++;
     EXPECT_EQ(nodes, scene->nodes.size());
     EXPECT_EQ(edges, scene->edges.size());
+}
+
+TEST(Scene, SvgExportDrawsEveryNode) {
+    auto s = fixture("topo_basic-setup.json");
+    SceneRequest r;
+    r.kind = SceneKind::Eventpoll;
+    for (const ObjectPtr& ep : s->objectsOf(Kind::Eventpoll)) // the busiest
+        if (!r.focus.valid() || (*ep)[Key::rbtree][Key::count].asU64() >
+                                    (*s->find(r.focus))[Key::rbtree][Key::count].asU64())
+            r.focus = ep->id();
+    ScenePtr scene = buildScene(*s, r);
+    bool red = false;
+    for (const SceneNode& n : scene->nodes)
+        red = red || n.style == NodeStyle::EpitemRed;
+    ASSERT_TRUE(red);
+    std::string svg = sceneToSvg(*scene);
+    EXPECT_TRUE(svg.starts_with("<?xml"));
+    std::size_t nodes = 0;
+    for (std::size_t p = svg.find("<g class=\"node\">"); p != std::string::npos;
+         p = svg.find("<g class=\"node\">", p + 1))
+        ++nodes;
+    EXPECT_EQ(nodes, scene->nodes.size());
+    EXPECT_NE(svg.find("#e57373"), std::string::npos); // a red rbtree node
 }
