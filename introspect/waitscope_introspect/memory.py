@@ -46,9 +46,7 @@ _DTYPES = {
 }
 _STRUCT = {"u8": "<B", "u16": "<H", "u32": "<I", "u64": "<Q", "s8": "<b", "s16": "<h", "s32": "<i"}
 _STRUCT["s64"] = "<q"
-import os as _os
 
-_NOWORDS = bool(_os.environ.get("WS_NOWORDS"))
 
 
 class Layout:
@@ -392,7 +390,7 @@ class KernelMemory:
         pos, inside, ok = self.locate(addrs + np.uint64(lo), hi - lo)
         ok = addrs != 0
         cols: Dict[str, np.ndarray] = {}
-        if inside.all() and not np.any(pos & 7) and not _NOWORDS:
+        if inside.all() and not np.any(pos & 7):
             # One gather of each object's words, then every field is a column.
             nw = (hi - lo) // 8
             words = self._views["u64"][(pos >> 3)[:, None] + np.arange(nw)[None, :]]
