@@ -9,4 +9,7 @@ namespace waitscope::cli {
 /// `waitscope lab ...`: boot/run/shell/dump/stop the QEMU lab VM (lab_cmd.cpp).
 void addLabCommands(CLI::App& app, int& status);
 
+/// `waitscope dump`: one snapshot of a vmcore, /proc/kcore or a lab VM (dump_cmd.cpp).
+void addDumpCommand(CLI::App& app, int& status);
+
 } // namespace waitscope::cli

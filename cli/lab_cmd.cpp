@@ -24,6 +24,7 @@
 #include <waitscope/lab/vmcore.hpp>
 
 #include "commands.hpp"
+#include "lab_snapshot.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -246,6 +247,9 @@ struct RunFlags {
     std::string vmcoreFormat = "elf";
     unsigned timeout = 600;
     bool quiet = false;
+    bool noSnapshot = false;
+    std::vector<std::string> snapshotFormats = {"json"};
+    std::vector<std::string> snapshotArgs;
 };
 
 int labRun(const RunFlags& f) {
@@ -260,9 +264,19 @@ int labRun(const RunFlags& f) {
     o.vm.readyTimeout = std::chrono::seconds(std::max(120u, f.timeout));
     o.outDir = f.out;
     o.vmcore = f.vmcore;
-    o.vmcoreFormat = lab::parseDumpFormat(f.vmcoreFormat);
+    o.vmcoreFormats.clear();
+    for (size_t start = 0; start <= f.vmcoreFormat.size();) {
+        size_t end = std::min(f.vmcoreFormat.find(',', start), f.vmcoreFormat.size());
+        o.vmcoreFormats.push_back(lab::parseDumpFormat(f.vmcoreFormat.substr(start, end - start)));
+        start = end + 1;
+    }
     o.timeout = std::chrono::seconds(f.timeout);
     o.echo = !f.quiet;
+    std::unique_ptr<LabSnapshotter> snap;
+    if (!f.noSnapshot) {
+        snap = std::make_unique<LabSnapshotter>(install.root(), f.snapshotArgs, f.snapshotFormats);
+        snap->attach(o);
+    }
     return lab::runLabProgram(o);
 }
 
@@ -330,8 +344,18 @@ void addLabCommands(CLI::App& app, int& status) {
     runCmd->add_option("--out", run.out, "Output directory (stdout.txt, run.json, captures)")
         ->required();
     runCmd->add_flag("--vmcore", run.vmcore, "Save DIR/<mark>.vmcore at every mark");
-    runCmd->add_option("--vmcore-format", run.vmcoreFormat, "elf (default), elf-phys or kdump")
-        ->check(CLI::IsMember({"elf", "elf-phys", "kdump"}));
+    runCmd->add_option("--vmcore-format", run.vmcoreFormat,
+                       "elf (default), elf-phys or kdump; several, comma-separated, write "
+                       "<mark>.<format>.vmcore each");
+    runCmd->add_flag("--no-snapshot", run.noSnapshot,
+                     "Do not write DIR/<mark>.json (the snapshot read from guest RAM at each mark)");
+    runCmd->add_option("--snapshot-format", run.snapshotFormats,
+                       "Snapshot formats written at each mark: json (default), cbor, dot, text")
+        ->check(CLI::IsMember({"json", "cbor", "dot", "text"}));
+    runCmd->add_option("--snapshot-arg", run.snapshotArgs,
+                       "Extra waitscope dump option for the mark snapshots (repeat per word, e.g. "
+                       "--snapshot-arg=--pid --snapshot-arg=42)")
+        ->allow_extra_args(false);
     runCmd->add_option("--timeout", run.timeout, "Seconds before the run is killed (status 124)")
         ->capture_default_str();
     runCmd->add_flag("-q,--quiet", run.quiet, "Do not echo the program's output");

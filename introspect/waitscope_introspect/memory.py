@@ -48,7 +48,6 @@ _STRUCT = {"u8": "<B", "u16": "<H", "u32": "<I", "u64": "<Q", "s8": "<b", "s16":
 _STRUCT["s64"] = "<q"
 
 
-
 class Layout:
     """
     Member offsets, sizes and integer kinds of one C type, from DWARF.

@@ -70,11 +70,11 @@ class Symbolizer:
         )
         syms = np.frombuffer(raw, dt)
         typ = syms["info"] & 0xF
-        keep = (
-            ((typ == 1) | (typ == 2))
-            & (syms["value"] >= np.uint64(0xFFFFFFFF80000000))
-            & (syms["shndx"] != 0)
-        )
+        # Functions and objects, plus global untyped labels (assembly entry
+        # points such as ret_from_fork).
+        glob_notype = (typ == 0) & ((syms["info"] >> 4) == 1)
+        keep = (typ == 1) | (typ == 2) | glob_notype
+        keep &= (syms["value"] >= np.uint64(0xFFFFFFFF80000000)) & (syms["shndx"] != 0)
         syms = syms[keep]
         # Prefer global symbols among aliases: sort by (value, local-first) and keep the last.
         glob = (syms["info"] >> 4) != 0

@@ -24,6 +24,18 @@ double msSince(Clock::time_point t0) {
 }
 } // namespace
 
+std::string dumpFormatName(DumpFormat format) {
+    switch (format) {
+    case DumpFormat::Elf:
+        return "elf";
+    case DumpFormat::ElfPhys:
+        return "elf-phys";
+    case DumpFormat::Kdump:
+        return "kdump";
+    }
+    return "elf";
+}
+
 std::string sanitizeMarkName(const std::string& raw) {
     std::string out;
     for (char c : raw) {
@@ -53,6 +65,8 @@ int runLabProgram(const RunOptions& o) {
     if (o.echo)
         std::fprintf(stderr, "lab: %s ready in %.2f s (%s)\n", vm->info().release.c_str(),
                      vm->info().bootSeconds, vm->info().accel.c_str());
+    if (o.onBoot)
+        o.onBoot(*vm);
 
     const std::string exitPrefix = "WAITSCOPE_EXIT " + vm->nonce() + " ";
     std::map<std::string, int> seen;
@@ -101,16 +115,27 @@ int runLabProgram(const RunOptions& o) {
             json record = {{"name", name}, {"t_ms", msSince(t0)}};
             auto paused = Clock::now();
             record["stop_ms"] = vm->pause();
-            if (o.vmcore) {
-                fs::path path = o.outDir / (name + ".vmcore");
-                auto st = dumpGuestMemory(vm->qmp(), path, o.vmcoreFormat, vm->info().release);
-                record["vmcore"] = {{"path", path.filename()}, {"bytes", st.bytes}, {"ms", st.ms}};
-            }
-            MarkContext ctx{*vm, name, o.outDir, record};
+            MarkContext ctx{*vm, name, o.outDir, record, paused, {}};
             for (const auto& step : o.captures)
                 step(ctx);
+            if (o.vmcore) {
+                bool several = o.vmcoreFormats.size() > 1;
+                for (auto fmt : o.vmcoreFormats) {
+                    std::string suffix = several ? "." + dumpFormatName(fmt) + ".vmcore" : ".vmcore";
+                    fs::path path = o.outDir / (name + suffix);
+                    auto st = dumpGuestMemory(vm->qmp(), path, fmt, vm->info().release);
+                    json entry = {{"path", path.filename()}, {"bytes", st.bytes}, {"ms", st.ms},
+                                  {"format", dumpFormatName(fmt)}};
+                    if (several)
+                        record["vmcores"].push_back(entry);
+                    else
+                        record["vmcore"] = entry;
+                }
+            }
             vm->resume();
             record["paused_ms"] = msSince(paused);
+            for (auto& job : ctx.afterResume)
+                job();
             run["marks"].push_back(record);
             vm->write("\n");
         }

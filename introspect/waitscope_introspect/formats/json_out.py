@@ -160,11 +160,11 @@ def table_spec(t: Table) -> tuple:
 def render_json(doc: Dict[str, Any], tables: Sequence[Table], use_native: bool = True) -> bytes:
     """The whole snapshot document as UTF-8 JSON bytes."""
     head = "{" + ",".join(f'"{k}":{_dumps(doc[k])}' for k in TOP_ORDER if k in doc)
+    head += ',"objects":[\n'
     if use_native and native is not None:
-        body = native.encode_objects([table_spec(t) for t in tables if len(t)])
-    else:
-        body = encode_objects(tables).encode()
-    return head.encode() + b',"objects":[\n' + body + b"\n]}\n"
+        specs = [table_spec(t) for t in tables if len(t)]
+        return native.encode_objects(specs, head, "\n]}\n")
+    return (head + encode_objects(tables) + "\n]}\n").encode()
 
 
 def column_values(col: Col, n: int) -> List[Any]:

@@ -88,7 +88,16 @@ def task_stack(
             if i >= max_frames:
                 break
             pc = frame.pc
+            if out and out[-1]["pc"] == f"0x{pc:x}":
+                continue  # an inlined frame: same pc, same symbol
             out.append({"pc": f"0x{pc:x}", "symbol": kv.syms.name(pc) or f"0x{pc:x}"})
     except Exception as e:  # noqa: B902 - drgn raises plain Exception for ORC errors
         return None, str(e)
+    # A sleeping task was switched out in __schedule(): a trace that does not
+    # start there was unwound from the wrong registers; do not show it.
+    if out and not any(f["symbol"].split("+", 1)[0] in SWITCH_FUNCS for f in out[:4]):
+        return None, f"unwind did not start in the scheduler (got {out[0]['symbol']})"
     return (out or None), ""
+
+
+SWITCH_FUNCS = {"__schedule", "context_switch", "__switch_to", "__switch_to_asm", "schedule"}

@@ -21,6 +21,10 @@ struct MarkContext {
     std::string mark; ///< sanitized, unique within the run
     std::filesystem::path outDir;
     nlohmann::json& record; ///< this mark's entry in run.json; add what you saved
+    std::chrono::steady_clock::time_point pausedAt; ///< just before QMP stop was sent
+    /// Work to do once the VM runs again (encoding, writing), so the pause
+    /// covers only the reads. Run in order after resume.
+    std::vector<std::function<void()>> afterResume;
 };
 
 using CaptureStep = std::function<void(MarkContext&)>;
@@ -28,12 +32,20 @@ using CaptureStep = std::function<void(MarkContext&)>;
 struct RunOptions {
     VmOptions vm; ///< vm.program must be set
     std::filesystem::path outDir;
-    bool vmcore = false; ///< save <mark>.vmcore at each mark
-    DumpFormat vmcoreFormat = DumpFormat::Elf;
-    std::vector<CaptureStep> captures; ///< run at each mark after the vmcore
+    bool vmcore = false; ///< save vmcores at each mark
+    /// One format: <mark>.vmcore. Several (tests compare them): <mark>.<format>.vmcore.
+    std::vector<DumpFormat> vmcoreFormats = {DumpFormat::Elf};
+    /// Run at each mark while the VM is paused, before the vmcores are dumped
+    /// (a live read then sees exactly the memory the dumps hold).
+    std::vector<CaptureStep> captures;
+    /// Called once the guest is ready, before the program prints anything.
+    std::function<void(Vm&)> onBoot;
     std::chrono::seconds timeout{600};
     bool echo = true; ///< copy the program's output to our stdout
 };
+
+/// "elf", "elf-phys" or "kdump".
+std::string dumpFormatName(DumpFormat format);
 
 /// Exit status: the program's, 124 on timeout, 128+N on signal N; throws
 /// base::Error when the VM cannot be booted.

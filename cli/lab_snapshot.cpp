@@ -1,0 +1,106 @@
+#include <chrono>
+#include <cstdio>
+
+#include <waitscope/base/files.hpp>
+
+#include "lab_snapshot.hpp"
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace waitscope::cli {
+
+namespace {
+double msBetween(Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+}
+} // namespace
+
+LabSnapshotter::LabSnapshotter(fs::path labRoot, std::vector<std::string> extraArgs,
+                               std::vector<std::string> formats)
+    : m_labRoot(std::move(labRoot)), m_extraArgs(std::move(extraArgs)),
+      m_formats(std::move(formats)) {}
+
+LabSnapshotter::~LabSnapshotter() {
+    if (m_opening.valid()) {
+        try {
+            m_opening.get();
+        } catch (...) {
+        }
+    }
+    m_session.reset();
+    m_host.reset();
+}
+
+void LabSnapshotter::attach(lab::RunOptions& options) {
+    options.onBoot = [this](lab::Vm& vm) { onBoot(vm); };
+    options.captures.insert(options.captures.begin(),
+                            [this](lab::MarkContext& ctx) { capture(ctx); });
+}
+
+void LabSnapshotter::onBoot(lab::Vm& vm) {
+    try {
+        m_host = std::make_unique<pyhost::PythonHost>();
+    } catch (const std::exception& e) {
+        m_disabled = e.what();
+        std::fprintf(stderr, "lab: no snapshots: %s\n", e.what());
+        return;
+    }
+    const auto& info = vm.info();
+    std::vector<std::string> argv = {"--lab-ram", info.ramPath.string(), "--vmlinux",
+                                     info.vmlinux.string(), "--source", "lab", "--lab-dir",
+                                     m_labRoot.string(), "--no-stacks"};
+    for (const auto& ko : {info.vpollKo, info.simruptKo}) {
+        argv.push_back("--auto-module");
+        argv.push_back(ko.string());
+    }
+    argv.insert(argv.end(), m_extraArgs.begin(), m_extraArgs.end());
+    auto* host = m_host.get();
+    // Loading debug info takes about a second: do it while the program starts.
+    m_opening = std::async(std::launch::async,
+                           [host, argv] { return pyhost::IntrospectSession::open(*host, argv); });
+}
+
+void LabSnapshotter::capture(lab::MarkContext& ctx) {
+    if (!m_disabled.empty())
+        return;
+    try {
+        if (!m_session) {
+            if (!m_opening.valid())
+                return;
+            m_session = m_opening.get();
+        }
+        auto st = m_session->capture(ctx.mark);
+        double pause = msBetween(ctx.pausedAt, Clock::now());
+        ctx.record["snapshot"] = {{"read_ms", st.readMs}, {"pause_ms", pause},
+                                  {"load_ms", st.loadMs}};
+        ctx.afterResume.push_back([this, &ctx, pause] {
+          try {
+            auto t0 = Clock::now();
+            std::string extra = "{\"pause_ms\": " + std::to_string(pause) + "}";
+            for (const auto& fmt : m_formats) {
+                std::string ext = fmt == "text" ? "txt" : fmt;
+                fs::path out = ctx.outDir / (ctx.mark + "." + ext);
+                std::string data = m_session->render(fmt, extra);
+                base::writeFileAtomic(out, data);
+                if (fmt == "json") {
+                    ctx.record["snapshot"]["path"] = out.filename().string();
+                    ctx.record["snapshot"]["bytes"] = data.size();
+                }
+            }
+            ctx.record["snapshot"]["render_ms"] = msBetween(t0, Clock::now());
+          } catch (const std::exception& e) {
+            ctx.record["snapshot"]["error"] = e.what();
+            std::fprintf(stderr, "lab: snapshot at %s failed: %s\n", ctx.mark.c_str(), e.what());
+          }
+        });
+    } catch (const std::exception& e) {
+        ctx.record["snapshot"] = {{"error", e.what()}};
+        std::fprintf(stderr, "lab: snapshot at %s failed: %s\n", ctx.mark.c_str(), e.what());
+        if (!m_session) {
+            m_disabled = e.what();
+        }
+    }
+}
+
+} // namespace waitscope::cli

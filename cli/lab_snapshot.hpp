@@ -1,0 +1,43 @@
+// The `waitscope lab run` capture step that writes DIR/<mark>.json: a
+// snapshot read host-side from the paused guest's RAM. The debug info is
+// loaded once per run (while the guest boots), each mark costs only the
+// reads, and encoding happens after the VM was resumed.
+#pragma once
+
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <waitscope/lab/run.hpp>
+#include <waitscope/pyhost/python_host.hpp>
+
+namespace waitscope::cli {
+
+class LabSnapshotter {
+public:
+    /// `extraArgs` are passed to the introspect session (e.g. "--pid", "42").
+    explicit LabSnapshotter(std::filesystem::path labRoot, std::vector<std::string> extraArgs = {},
+                            std::vector<std::string> formats = {"json"});
+    ~LabSnapshotter();
+
+    /// Hook for RunOptions::onBoot: starts loading debug info in the background.
+    void onBoot(lab::Vm& vm);
+    /// Hook for RunOptions::captures: reads while paused, encodes after resume.
+    void capture(lab::MarkContext& ctx);
+
+    /// Install both hooks into `options`; the snapshotter must outlive the run.
+    void attach(lab::RunOptions& options);
+
+private:
+    std::filesystem::path m_labRoot;
+    std::vector<std::string> m_extraArgs;
+    std::vector<std::string> m_formats;
+    std::unique_ptr<pyhost::PythonHost> m_host;
+    std::future<std::unique_ptr<pyhost::IntrospectSession>> m_opening;
+    std::unique_ptr<pyhost::IntrospectSession> m_session;
+    std::string m_disabled; ///< why snapshots are off (reported once)
+};
+
+} // namespace waitscope::cli
