@@ -34,6 +34,7 @@ LabSnapshotter::~LabSnapshotter() {
 
 void LabSnapshotter::attach(lab::RunOptions& options) {
     options.onBoot = [this](lab::Vm& vm) { onBoot(vm); };
+    options.beforePause = [this](const std::string&) { ready(); };
     options.captures.insert(options.captures.begin(),
                             [this](lab::MarkContext& ctx) { capture(ctx); });
 }
@@ -61,15 +62,26 @@ void LabSnapshotter::onBoot(lab::Vm& vm) {
                            [host, argv] { return pyhost::IntrospectSession::open(*host, argv); });
 }
 
+void LabSnapshotter::ready() {
+    // The first mark may come before the debug info is loaded: wait for it
+    // while the guest still runs (its program waits for our newline).
+    if (m_session || !m_disabled.empty() || !m_opening.valid())
+        return;
+    try {
+        m_session = m_opening.get();
+    } catch (const std::exception& e) {
+        m_disabled = e.what();
+        std::fprintf(stderr, "lab: no snapshots: %s\n", e.what());
+    }
+}
+
 void LabSnapshotter::capture(lab::MarkContext& ctx) {
     if (!m_disabled.empty())
         return;
     try {
-        if (!m_session) {
-            if (!m_opening.valid())
-                return;
-            m_session = m_opening.get();
-        }
+        ready();
+        if (!m_session)
+            return;
         auto st = m_session->capture(ctx.mark);
         double pause = msBetween(ctx.pausedAt, Clock::now());
         ctx.record["snapshot"] = {{"read_ms", st.readMs}, {"pause_ms", pause},

@@ -27,7 +27,10 @@ public:
     /// Hook for RunOptions::captures: reads while paused, encodes after resume.
     void capture(lab::MarkContext& ctx);
 
-    /// Install both hooks into `options`; the snapshotter must outlive the run.
+    /// Hook for RunOptions::beforePause: wait until the session is open.
+    void ready();
+
+    /// Install the hooks into `options`; the snapshotter must outlive the run.
     void attach(lab::RunOptions& options);
 
 private:

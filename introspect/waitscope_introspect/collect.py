@@ -77,6 +77,7 @@ def collect(
 
     # -- tasks --------------------------------------------------------------
     all_tasks: Set[int] = set()
+    task_error = ""
     try:
         from drgn.helpers.linux.pid import for_each_task
 
@@ -87,6 +88,7 @@ def collect(
             all_tasks.add(t.value_())
     except drgn.FaultError as e:
         b.warn(f"task list: {e}")
+        task_error = str(e)
     found_pids = set()
     task_objs = []
     try:
@@ -121,7 +123,13 @@ def collect(
     for p in pids:
         if p not in found_pids:
             b.warn(f"no process with pid {p}")
-    c.caps["tasks"] = ("ok", f"{len(c.tasks)} tasks")
+    if task_error:
+        c.caps["tasks"] = (
+            "missing" if not c.tasks else "partial",
+            f"task list unreadable: {task_error}",
+        )
+    else:
+        c.caps["tasks"] = ("ok", f"{len(c.tasks)} tasks")
     if not stacks:
         c.caps["stacks"] = ("missing", "not requested")
     elif stack_errors and len(stack_errors) == nstacks:

@@ -114,7 +114,9 @@ def _identify_elf(path: str, f, head: bytes, size: int) -> CoreInfo:
         end = max(end, off + filesz)
         if p_type == PT_LOAD:
             loads += 1
-            if vaddr:
+            # paging:false dumps give p_vaddr 0 (or = p_paddr for the BIOS
+            # ROM); only a kernel-space address means virtual segments.
+            if vaddr >= 0xFFFF800000000000:
                 phys_only = False
         elif p_type == PT_NOTE:
             notes = _pread(f, off, filesz)

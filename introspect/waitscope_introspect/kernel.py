@@ -40,6 +40,7 @@ class KernelView:
         symbolizer: Symbolizer,
         limits: Optional[Dict[str, int]] = None,
         phys_read: Optional[Callable[[int, int], bytes]] = None,
+        phys_array=None,
         modules_ok: Optional[Dict[str, bool]] = None,
     ) -> None:
         self.prog = prog
@@ -54,7 +55,9 @@ class KernelView:
             base = 0
         max_pfn = self._int_var("max_pfn") or 0
         self.page_shift = 12
-        self.mem = KernelMemory(prog, base, max_pfn << self.page_shift, phys_read=phys_read)
+        self.mem = KernelMemory(
+            prog, base, max_pfn << self.page_shift, phys_read=phys_read, phys_array=phys_array
+        )
         self._consts: Dict[str, Optional[int]] = {}
 
     def _int_var(self, name: str) -> Optional[int]:

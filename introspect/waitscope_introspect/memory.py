@@ -163,6 +163,7 @@ class KernelMemory:
         direct_size: int,
         chunk_shift: int = 14,
         phys_read: Optional[Callable[[int, int], bytes]] = None,
+        phys_array: Optional[np.ndarray] = None,
     ) -> None:
         self.prog = prog
         self._phys_read = phys_read
@@ -178,7 +179,18 @@ class KernelMemory:
         self._cap = 0
         self._n = 0
         self._arena = np.zeros(0, np.uint8)
-        self._views: Dict[str, np.ndarray] = {}
+        self._views: Dict[str, np.ndarray] = {k: self._arena.view(dt) for k, dt in _DTYPES.items()}
+        # A target whose physical memory is one mapped array (a lab VM's RAM
+        # file): it is the arena itself, with no chunk copies; values
+        # gathered from it are copies, so a walk read while the VM is paused
+        # stays consistent after it resumes.
+        self._direct = None
+        if phys_array is not None and self.size:
+            usable = min(len(phys_array), self.size) & ~7
+            self._direct = phys_array[:usable]
+            self._arena = self._direct
+            self._views = {k: self._direct.view(dt) for k, dt in _DTYPES.items()}
+            self.size = usable
         self.chunk_reads = 0
         self.object_reads = 0
         self.cancel_check: Optional[Callable[[], None]] = None
@@ -248,6 +260,8 @@ class KernelMemory:
     def read(self, addr: int, size: int) -> bytes:
         """``size`` bytes at ``addr``; raises :class:`drgn.FaultError`."""
         phys = addr - self.base
+        if self._direct is not None and 0 <= phys and phys + size <= self.size:
+            return self._direct[phys : phys + size].tobytes()
         if self.size and 0 <= phys and phys + size <= self.size:
             c = phys >> self.shift
             if (phys + size - 1) >> self.shift == c:
@@ -280,6 +294,9 @@ class KernelMemory:
         if not self.size or not n:
             return np.zeros(n, np.int64), np.zeros(n, bool), ok
         phys = (addrs - np.uint64(self.base)).view(np.int64)
+        if self._direct is not None:
+            inside = ok & (phys >= 0) & (phys <= self.size - span)
+            return phys, inside, ok
         inside = (
             ok
             & (phys >= 0)
@@ -379,8 +396,8 @@ class KernelMemory:
         """
         addrs = np.asarray(addrs, np.uint64)
         paths = list(paths)
-        if not paths:
-            return {}, addrs != 0
+        if not paths or not len(addrs):
+            return {p: np.zeros(len(addrs), _DTYPES[lay.kind(p)]) for p in paths}, addrs != 0
         spec = [(p, lay.off(p), lay.kind(p)) for p in paths]
         lo = min(o for _, o, _ in spec)
         hi = max(o + _DTYPES[k].itemsize for _, o, k in spec)

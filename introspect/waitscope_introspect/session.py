@@ -158,7 +158,14 @@ class Session:
         o = self.options
         t0 = time.perf_counter()
         mods_ok = {m["name"]: m["_status"] == "relocated" for m in self.modules}
-        kv = KernelView(self.prog, self.symbolizer, o.limits, self.target.phys_read, mods_ok)
+        kv = KernelView(
+            self.prog,
+            self.symbolizer,
+            o.limits,
+            self.target.phys_read,
+            self.target.phys_array,
+            mods_ok,
+        )
         if self.progress is not None:
             kv.mem.cancel_check = lambda: self._step("read")
         self._step("walk")

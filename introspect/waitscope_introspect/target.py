@@ -67,6 +67,7 @@ class Target:
         self.vmlinux = vmlinux
         self.load_ms = 0.0
         self.phys_read = None  # (phys, size) -> bytes, when RAM is directly mapped
+        self.phys_array = None  # all of physical memory as one numpy array, when mapped
         self.live = False
         self._ram: Optional[mmap.mmap] = None
         self._fd: Optional[int] = None
@@ -81,6 +82,7 @@ class Target:
         return b.lower() if b else None
 
     def close(self) -> None:
+        self.phys_array = None
         if self._ram is not None:
             try:
                 self._ram.close()
@@ -116,21 +118,16 @@ def open_vmcore(
     fmt = info.format
     if fmt in ("kdump-flat", "kdump-needs-uts"):
         open_path = fix_kdump(info, cache_dir or default_cache_dir())
-    prog = drgn.Program()
-    # drgn reads this when the core is set: physical-only ELF needs libkdumpfile.
-    old = os.environ.get("DRGN_USE_LIBKDUMPFILE_FOR_ELF")
     if fmt == "elf-phys":
+        # drgn 0.0.22's own page-table walker cannot bootstrap from physical
+        # segments; libkdumpfile can. drgn reads this variable when the
+        # Program is created; it stays set (it only matters for ELF cores).
         os.environ["DRGN_USE_LIBKDUMPFILE_FOR_ELF"] = "1"
+    prog = drgn.Program()
     try:
         prog.set_core_dump(open_path)
     except (ValueError, OSError, drgn.FaultError) as e:
         raise IntrospectError(f"{path}: drgn cannot open it: {e}")
-    finally:
-        if fmt == "elf-phys":
-            if old is None:
-                os.environ.pop("DRGN_USE_LIBKDUMPFILE_FOR_ELF", None)
-            else:
-                os.environ["DRGN_USE_LIBKDUMPFILE_FOR_ELF"] = old
     _load_vmlinux(prog, vml)
     t = Target(prog, "vmcore", fmt.replace("-needs-uts", ""), path, info.vmcoreinfo, vml)
     t.load_ms = (time.perf_counter() - t0) * 1000
@@ -244,18 +241,35 @@ def open_lab_ram(
     phys_base = int(info.get("NUMBER(phys_base)", "0")) & 0xFFFFFFFFFFFFFFFF
 
     def read_ktext(address: int, count: int, offset: int, physical: bool) -> bytes:
-        p = phys_base + offset
+        # phys_base is printed signed and is negative under KASLR: wrap around.
+        p = (phys_base + offset) & 0xFFFFFFFFFFFFFFFF
         if p + count > size:
             raise drgn.FaultError("beyond guest RAM", address)
         return ram[p : p + count]
 
     prog.add_memory_segment(START_KERNEL_MAP, KERNEL_IMAGE_SIZE, read_ktext, False)
     _load_vmlinux(prog, vml)
+    # The direct map as a virtual segment too: drgn then reads slab objects
+    # with one callback instead of a page-table walk (five more) each.
+    try:
+        pob = int(prog["page_offset_base"].value_())
+
+        def read_direct(address: int, count: int, offset: int, physical: bool) -> bytes:
+            if offset + count > size:
+                raise drgn.FaultError("beyond guest RAM", address)
+            return ram[offset : offset + count]
+
+        prog.add_memory_segment(pob, size, read_direct, False)
+    except (KeyError, drgn.FaultError):
+        pass
     t = Target(prog, "lab", "lab-ram", ram_path, info, vml)
     t._ram = ram
     t._fd = fd
     t.live = True
     t.phys_read = lambda phys, n: ram[phys : phys + n]
+    import numpy as np
+
+    t.phys_array = np.frombuffer(ram, np.uint8)
     t.load_ms = (time.perf_counter() - t0) * 1000
     return t
 

@@ -113,6 +113,8 @@ int runLabProgram(const RunOptions& o) {
             if (int n = ++seen[name]; n > 1)
                 name += "-" + std::to_string(n);
             json record = {{"name", name}, {"t_ms", msSince(t0)}};
+            if (o.beforePause)
+                o.beforePause(name);
             auto paused = Clock::now();
             record["stop_ms"] = vm->pause();
             MarkContext ctx{*vm, name, o.outDir, record, paused, {}};

@@ -176,7 +176,9 @@ CoreInfo probeElf(const fs::path& path, const File& file) {
         end = std::max(end, ph.p_offset + ph.p_filesz);
         if (ph.p_type == PT_LOAD) {
             ++loads;
-            if (ph.p_vaddr)
+            // paging:false dumps give p_vaddr 0 (or = p_paddr for the BIOS ROM);
+            // only a kernel-space address means virtual segments.
+            if (ph.p_vaddr >= 0xffff800000000000ull)
                 physicalOnly = false;
         } else if (ph.p_type == PT_NOTE && ph.p_offset + ph.p_filesz <= file.size()) {
             std::string notes = file.read(ph.p_offset, ph.p_filesz);

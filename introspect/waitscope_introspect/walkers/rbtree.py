@@ -79,7 +79,6 @@ def rbtrees_gather(kv: KernelView, roots: np.ndarray, cap: int) -> RbForest:
     corrupt tree (a cycle) ends in ``truncated`` rather than a hang.
     """
     lay = kv.layouts["struct rb_node"]
-    o_pc, o_l, o_r = lay.off("__rb_parent_color"), lay.off("rb_left"), lay.off("rb_right")
     roots = np.asarray(roots, np.uint64)
     ntrees = len(roots)
     rows = np.nonzero(roots)[0]
@@ -96,10 +95,8 @@ def rbtrees_gather(kv: KernelView, roots: np.ndarray, cap: int) -> RbForest:
         if depth >= MAX_DEPTH or total + len(f_addr) > cap:
             truncated[np.unique(f_tree)] = True
             break
-        pc, ok1 = mem.gather(f_addr, o_pc, "u64")
-        left, ok2 = mem.gather(f_addr, o_l, "u64")
-        right, ok3 = mem.gather(f_addr, o_r, "u64")
-        ok = ok1 & ok2 & ok3
+        cols, ok = mem.fields(lay, f_addr, ("__rb_parent_color", "rb_left", "rb_right"))
+        pc, left, right = cols["__rb_parent_color"], cols["rb_left"], cols["rb_right"]
         base = total
         nodes.append(f_addr)
         trees.append(f_tree)

@@ -88,6 +88,8 @@ def task_stack(
             if i >= max_frames:
                 break
             pc = frame.pc
+            if pc < 0xFFFF800000000000:
+                break  # the kernel stack ends where user space begins
             if out and out[-1]["pc"] == f"0x{pc:x}":
                 continue  # an inlined frame: same pc, same symbol
             out.append({"pc": f"0x{pc:x}", "symbol": kv.syms.name(pc) or f"0x{pc:x}"})

@@ -24,6 +24,7 @@ types, clarify masking"). The 6.x ``pool_workqueue.max_active`` moved to
 ("workqueue: Move pwq->max_active to wq->max_active").
 """
 
+import struct
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import drgn
@@ -149,9 +150,10 @@ def delayed_works_from_timers(kv: KernelView) -> Dict[int, int]:
     for cpu in for_each_possible_cpu(prog):
         arr = per_cpu(bases, cpu)
         for b in range(len(arr)):
-            base = arr[b]
-            for i in range(len(base.vectors)):
-                node = base.vectors[i].first.value_()
+            vec = arr[b].vectors
+            # One read of the whole wheel; walk only the non-empty buckets.
+            heads = struct.unpack(f"<{len(vec)}Q", prog.read(vec.address_, 8 * len(vec)))
+            for node in heads:
                 n = 0
                 while node and n < cap:
                     try:

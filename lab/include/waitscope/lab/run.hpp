@@ -40,6 +40,9 @@ struct RunOptions {
     std::vector<CaptureStep> captures;
     /// Called once the guest is ready, before the program prints anything.
     std::function<void(Vm&)> onBoot;
+    /// Called at each mark before the VM is paused (the program waits for
+    /// its newline meanwhile), e.g. to finish loading what captures need.
+    std::function<void(const std::string& mark)> beforePause;
     std::chrono::seconds timeout{600};
     bool echo = true; ///< copy the program's output to our stdout
 };
