@@ -248,8 +248,7 @@ struct RunFlags {
     unsigned timeout = 600;
     bool quiet = false;
     bool noSnapshot = false;
-    std::vector<std::string> snapshotFormats = {"json"};
-    std::vector<std::string> snapshotArgs;
+    LabSnapshotter::Options snapshot;
 };
 
 int labRun(const RunFlags& f) {
@@ -274,7 +273,7 @@ int labRun(const RunFlags& f) {
     o.echo = !f.quiet;
     std::unique_ptr<LabSnapshotter> snap;
     if (!f.noSnapshot) {
-        snap = std::make_unique<LabSnapshotter>(install.root(), f.snapshotArgs, f.snapshotFormats);
+        snap = std::make_unique<LabSnapshotter>(install.root(), f.snapshot);
         snap->attach(o);
     }
     return lab::runLabProgram(o);
@@ -349,10 +348,14 @@ void addLabCommands(CLI::App& app, int& status) {
                        "<mark>.<format>.vmcore each");
     runCmd->add_flag("--no-snapshot", run.noSnapshot,
                      "Do not write DIR/<mark>.json (the snapshot read from guest RAM at each mark)");
-    runCmd->add_option("--snapshot-format", run.snapshotFormats,
+    runCmd->add_option("--snapshot-format", run.snapshot.formats,
                        "Snapshot formats written at each mark: json (default), cbor, dot, text")
         ->check(CLI::IsMember({"json", "cbor", "dot", "text"}));
-    runCmd->add_option("--snapshot-arg", run.snapshotArgs,
+    runCmd->add_flag("--snapshot-pid-auto", run.snapshot.pidFromExpect,
+                     "Snapshot only the process named by the program's last WAITSCOPE_EXPECT line");
+    runCmd->add_flag("--snapshot-baseline", run.snapshot.baseline,
+                     "Also time a per-member drgn walk in the same pause (benchmarks; longer pauses)");
+    runCmd->add_option("--snapshot-arg", run.snapshot.extraArgs,
                        "Extra waitscope dump option for the mark snapshots (repeat per word, e.g. "
                        "--snapshot-arg=--pid --snapshot-arg=42)")
         ->allow_extra_args(false);

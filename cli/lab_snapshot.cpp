@@ -1,6 +1,9 @@
 #include <chrono>
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+#include <optional>
+
 #include <waitscope/base/files.hpp>
 
 #include "lab_snapshot.hpp"
@@ -16,10 +19,26 @@ double msBetween(Clock::time_point a, Clock::time_point b) {
 }
 } // namespace
 
-LabSnapshotter::LabSnapshotter(fs::path labRoot, std::vector<std::string> extraArgs,
-                               std::vector<std::string> formats)
-    : m_labRoot(std::move(labRoot)), m_extraArgs(std::move(extraArgs)),
-      m_formats(std::move(formats)) {}
+LabSnapshotter::LabSnapshotter(fs::path labRoot, Options options)
+    : m_labRoot(std::move(labRoot)), m_options(std::move(options)) {}
+
+namespace {
+/// "pid" of the program's last WAITSCOPE_EXPECT line, if any.
+std::optional<int> expectedPid(const std::vector<std::string>& output) {
+    for (auto it = output.rbegin(); it != output.rend(); ++it) {
+        if (it->rfind("WAITSCOPE_EXPECT ", 0) != 0)
+            continue;
+        try {
+            auto j = nlohmann::json::parse(it->substr(17));
+            if (j.contains("pid"))
+                return j["pid"].get<int>();
+        } catch (const std::exception&) {
+        }
+        return std::nullopt;
+    }
+    return std::nullopt;
+}
+} // namespace
 
 LabSnapshotter::~LabSnapshotter() {
     if (m_opening.valid()) {
@@ -55,7 +74,7 @@ void LabSnapshotter::onBoot(lab::Vm& vm) {
         argv.push_back("--auto-module");
         argv.push_back(ko.string());
     }
-    argv.insert(argv.end(), m_extraArgs.begin(), m_extraArgs.end());
+    argv.insert(argv.end(), m_options.extraArgs.begin(), m_options.extraArgs.end());
     auto* host = m_host.get();
     // Loading debug info takes about a second: do it while the program starts.
     m_opening = std::async(std::launch::async,
@@ -82,15 +101,35 @@ void LabSnapshotter::capture(lab::MarkContext& ctx) {
         ready();
         if (!m_session)
             return;
-        auto st = m_session->capture(ctx.mark);
+        std::optional<std::vector<int>> pids;
+        if (m_options.pidFromExpect) {
+            if (auto pid = expectedPid(ctx.output))
+                pids = std::vector<int>{*pid};
+        }
+        auto st = m_session->capture(ctx.mark, pids);
         double pause = msBetween(ctx.pausedAt, Clock::now());
         ctx.record["snapshot"] = {{"read_ms", st.readMs}, {"pause_ms", pause},
                                   {"load_ms", st.loadMs}};
+        if (m_options.baseline) {
+            std::string list = "[";
+            for (int p : pids.value_or(std::vector<int>{}))
+                list += std::to_string(p) + ",";
+            list += "]";
+            std::string out = m_session->console(
+                "import time as _t\nfrom waitscope_introspect.reference import reference_walk as _rw\n"
+                "_t0 = _t.perf_counter(); _rw(prog, " + list + "); "
+                "print((_t.perf_counter() - _t0) * 1000)");
+            try {
+                ctx.record["snapshot"]["baseline_ms"] = std::stod(out);
+            } catch (const std::exception&) {
+                ctx.record["snapshot"]["baseline_error"] = out;
+            }
+        }
         ctx.afterResume.push_back([this, &ctx, pause] {
           try {
             auto t0 = Clock::now();
             std::string extra = "{\"pause_ms\": " + std::to_string(pause) + "}";
-            for (const auto& fmt : m_formats) {
+            for (const auto& fmt : m_options.formats) {
                 std::string ext = fmt == "text" ? "txt" : fmt;
                 fs::path out = ctx.outDir / (ctx.mark + "." + ext);
                 std::string data = m_session->render(fmt, extra);

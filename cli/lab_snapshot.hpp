@@ -18,8 +18,18 @@ namespace waitscope::cli {
 class LabSnapshotter {
 public:
     /// `extraArgs` are passed to the introspect session (e.g. "--pid", "42").
-    explicit LabSnapshotter(std::filesystem::path labRoot, std::vector<std::string> extraArgs = {},
-                            std::vector<std::string> formats = {"json"});
+    struct Options {
+        std::vector<std::string> extraArgs;        ///< e.g. "--pid", "42"
+        std::vector<std::string> formats = {"json"};
+        /// Snapshot only the process the program names in its last
+        /// "WAITSCOPE_EXPECT {...}" line ("pid").
+        bool pidFromExpect = false;
+        /// Also time a per-member drgn walk (waitscope_introspect.reference)
+        /// of the same processes in the same pause: run.json's
+        /// snapshot.baseline_ms (a benchmark aid; it lengthens the pause).
+        bool baseline = false;
+    };
+    LabSnapshotter(std::filesystem::path labRoot, Options options);
     ~LabSnapshotter();
 
     /// Hook for RunOptions::onBoot: starts loading debug info in the background.
@@ -35,8 +45,7 @@ public:
 
 private:
     std::filesystem::path m_labRoot;
-    std::vector<std::string> m_extraArgs;
-    std::vector<std::string> m_formats;
+    Options m_options;
     std::unique_ptr<pyhost::PythonHost> m_host;
     std::future<std::unique_ptr<pyhost::IntrospectSession>> m_opening;
     std::unique_ptr<pyhost::IntrospectSession> m_session;

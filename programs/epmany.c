@@ -3,7 +3,7 @@
  * epmany: one epoll instance watching N eventfds, for walker benchmarks and
  * big-tree checks (bench/walk100k.sh, bench/labpause.sh, tests/introspect).
  *
- *   epmany N [--ready EVERY] [--fdinfo]
+ *   epmany N [--ready EVERY] [--fdinfo] [--marks K]
  *
  * Raises RLIMIT_NOFILE to fit N (needs root for more than the hard limit),
  * creates N eventfds and one epoll fd watching all of them (EPOLLIN, data =
@@ -11,7 +11,8 @@
  * those epitems sit on the ready list in index order, and sleeps one thread
  * in epoll_wait on a second epoll fd watching nothing. Prints
  * "WAITSCOPE_EXPECT {...}" (and the epoll fd's fdinfo with --fdinfo), then
- * WAITSCOPE_MARK setup.
+ * WAITSCOPE_MARK setup, and K - 1 more marks over the same state (repeat1...)
+ * with --marks K.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -43,7 +44,7 @@ int main(int argc, char **argv)
 {
 	long n = argc > 1 ? ws_parse_long(argv[1], "N") : 1000, every = 7;
 	struct rlimit rl = { (rlim_t)n + 64, (rlim_t)n + 64 };
-	int fdinfo = 0, ep, first = -1, last = -1;
+	int fdinfo = 0, ep, first = -1, last = -1, marks = 1;
 	long ready = 0;
 	uint64_t one = 1;
 	pthread_t th;
@@ -53,8 +54,10 @@ int main(int argc, char **argv)
 			every = ws_parse_long(argv[++i], "EVERY");
 		else if (!strcmp(argv[i], "--fdinfo"))
 			fdinfo = 1;
+		else if (!strcmp(argv[i], "--marks") && i + 1 < argc)
+			marks = (int)ws_parse_long(argv[++i], "K");
 		else
-			ws_die("usage: epmany N [--ready EVERY] [--fdinfo]");
+			ws_die("usage: epmany N [--ready EVERY] [--fdinfo] [--marks K]");
 	}
 	WS_CHECK(setrlimit(RLIMIT_NOFILE, &rl) < 0, "setrlimit RLIMIT_NOFILE");
 	ep = epoll_create1(EPOLL_CLOEXEC);
@@ -85,6 +88,12 @@ int main(int argc, char **argv)
 	       "\"idle_epfd\":%d,\"waiter_tid\":%d}\n",
 	       getpid(), ep, n, first, last, every, ready, idle_ep, waiter_tid);
 	ws_mark("setup");
+	for (int k = 1; k < marks; k++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "repeat%d", k);
+		ws_mark(name);
+	}
 	close(idle_ep);
 	printf("epmany: done\n");
 	_exit(0);

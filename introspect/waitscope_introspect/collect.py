@@ -11,6 +11,7 @@ is paused around this); :func:`build_tables` turns the result into snapshot
 tables afterwards and needs no kernel memory.
 """
 
+import re
 import time
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -38,6 +39,7 @@ from .walkers.workqueue import walk_workqueues
 __all__ = ("Collected", "collect")
 
 MAX_ROUNDS = 6
+_ID = re.compile(r"^([a-z_]+):0x([0-9a-f]+)$")
 
 
 class Collected:
@@ -256,7 +258,12 @@ def collect(
     t2 = time.perf_counter()
     if workqueues:
         try:
-            c.caps["workqueues"] = walk_workqueues(kv, b, c.jiffies)
+            extra = []
+            sims = b._rows.get("simrupt", {})
+            for row in sims.values():
+                if row.get("work"):
+                    extra.append(int(row["work"].split(":0x", 1)[1], 16))
+            c.caps["workqueues"] = walk_workqueues(kv, b, c.jiffies, tuple(extra))
         except (drgn.FaultError, LookupError) as e:
             c.caps["workqueues"] = ("missing", str(e))
     else:
@@ -317,9 +324,28 @@ def _stub_missing(b: SnapshotBuilder, tables) -> None:
             for s in col.sub.values():
                 visit(s)
 
+    def strings(values) -> None:
+        """Ids held as strings (dict rows of the small walkers)."""
+        found: Dict[str, List[int]] = {}
+        stack = list(values)
+        while stack:
+            v = stack.pop()
+            if isinstance(v, str):
+                m = _ID.match(v)
+                if m:
+                    found.setdefault(m.group(1), []).append(int(m.group(2), 16))
+            elif isinstance(v, dict):
+                stack.extend(v.values())
+            elif isinstance(v, list):
+                stack.extend(v)
+        for t, addrs in found.items():
+            check(t, np.array(addrs, np.uint64))
+
     for t in tables:
         for col in t.cols.values():
             visit(col)
+            if col.kind in ("s", "j") and len(col.data) < 100000:
+                strings(col.data)
     for type_, parts in missing.items():
         for a in np.unique(np.concatenate(parts)).tolist():
             b.add(

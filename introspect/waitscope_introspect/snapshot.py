@@ -257,7 +257,7 @@ def _concat_cols(parts: List[Optional[Col]], lens: List[int]) -> Col:
     if kind in ("s", "j", "raw"):
         return Col(kind, [v for c in filled for v in c.data], present)
     if kind in ("sc", "rc"):
-        cats = sorted({t for c in filled for t in c.ref})
+        cats = sorted({t for c in filled for t in c.ref}, key=lambda t: (t is None, t or ""))
         idx = [
             np.array([cats.index(t) for t in c.ref], np.int64)[c.data] if len(c.data) else c.data
             for c in filled

@@ -70,9 +70,11 @@ int runLabProgram(const RunOptions& o) {
 
     const std::string exitPrefix = "WAITSCOPE_EXIT " + vm->nonce() + " ";
     std::map<std::string, int> seen;
+    std::vector<std::string> output;
     int status = -1;
     auto deadline = Clock::now() + o.timeout;
     auto emit = [&](const std::string& line) {
+        output.push_back(line);
         out << line << '\n';
         out.flush();
         if (o.echo) {
@@ -117,7 +119,7 @@ int runLabProgram(const RunOptions& o) {
                 o.beforePause(name);
             auto paused = Clock::now();
             record["stop_ms"] = vm->pause();
-            MarkContext ctx{*vm, name, o.outDir, record, paused, {}};
+            MarkContext ctx{*vm, name, o.outDir, record, paused, output, {}};
             for (const auto& step : o.captures)
                 step(ctx);
             if (o.vmcore) {

@@ -240,13 +240,16 @@ std::unique_ptr<IntrospectSession> IntrospectSession::open(PythonHost& host,
     return std::unique_ptr<IntrospectSession>(new IntrospectSession(host, std::move(impl)));
 }
 
-CaptureStats IntrospectSession::capture(const std::optional<std::string>& mark) {
+CaptureStats IntrospectSession::capture(const std::optional<std::string>& mark,
+                                       const std::optional<std::vector<int>>& pids) {
     Impl* impl = m_impl.get();
     return m_host
-        .submit([impl, mark]() -> CaptureStats {
+        .submit([impl, mark, pids]() -> CaptureStats {
             try {
                 py::object m = mark ? py::object(py::str(*mark)) : py::object(py::none());
-                impl->capture = impl->session.attr("capture")(py::arg("mark") = m);
+                py::object p = pids ? py::object(py::cast(*pids)) : py::object(py::none());
+                impl->capture =
+                    impl->session.attr("capture")(py::arg("pids") = p, py::arg("mark") = m);
                 py::dict cap = impl->capture.attr("meta")["capture"];
                 CaptureStats st;
                 st.readMs = cap["read_ms"].cast<double>();

@@ -169,7 +169,9 @@ def delayed_works_from_timers(kv: KernelView) -> Dict[int, int]:
     return out
 
 
-def walk_workqueues(kv: KernelView, b: SnapshotBuilder, jiffies: Optional[int]) -> Tuple[str, str]:
+def walk_workqueues(
+    kv: KernelView, b: SnapshotBuilder, jiffies: Optional[int], extra_works: Tuple[int, ...] = ()
+) -> Tuple[str, str]:
     """
     Add every workqueue, pool_workqueue, worker pool, worker and known work to ``b``.
 
@@ -279,9 +281,10 @@ def walk_workqueues(kv: KernelView, b: SnapshotBuilder, jiffies: Optional[int]) 
                 _add_pwq(kv, b, pwq, waddr, add_work, cap)
             row["pwqs"] = [obj_id("pool_workqueue", a) for a in sorted(pwqs)]
             try:
-                resc = wq.rescuer.value_()
+                resc = wq.rescuer.read_()
                 if resc:
-                    row["rescuer"] = obj_id("worker", resc)
+                    row["rescuer"] = obj_id("worker", resc.value_())
+                    _add_worker(kv, b, resc, resc.pool.value_(), add_work, cap)
             except AttributeError:
                 pass
             b.add("workqueue", waddr, **row)
@@ -297,6 +300,10 @@ def walk_workqueues(kv: KernelView, b: SnapshotBuilder, jiffies: Optional[int]) 
             row["delayed"]["in_jiffies"] = (expires - jiffies + (1 << 63)) % (1 << 64) - (1 << 63)
         addr = add_work(work, works.get(dw, {}).get("list", "timer"), row)
         del addr
+    # Works other walkers point at (a module's idle work is on no list).
+    for a in extra_works:
+        if a not in works:
+            add_work(drgn.Object(prog, "struct work_struct *", a), "idle", {})
     for addr, row in works.items():
         b.add("work", addr, **row)
     if problems:
@@ -310,7 +317,8 @@ def _add_worker(
     kv: KernelView, b: SnapshotBuilder, w: drgn.Object, paddr: int, add_work, cap: int
 ) -> None:
     addr = w.value_()
-    row: Dict[str, Any] = {"pool": obj_id("worker_pool", paddr)}
+    # A rescuer is attached to no pool until it rescues one.
+    row: Dict[str, Any] = {"pool": obj_id("worker_pool", paddr) if paddr else None}
     try:
         task = w.task.value_()
         row["task"] = obj_id("task", task) if task else None

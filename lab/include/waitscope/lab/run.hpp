@@ -22,6 +22,7 @@ struct MarkContext {
     std::filesystem::path outDir;
     nlohmann::json& record; ///< this mark's entry in run.json; add what you saved
     std::chrono::steady_clock::time_point pausedAt; ///< just before QMP stop was sent
+    const std::vector<std::string>& output;         ///< the program's lines so far
     /// Work to do once the VM runs again (encoding, writing), so the pause
     /// covers only the reads. Run in order after resume.
     std::vector<std::function<void()>> afterResume;

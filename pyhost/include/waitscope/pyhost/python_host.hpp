@@ -112,8 +112,10 @@ public:
     IntrospectSession(const IntrospectSession&) = delete;
     IntrospectSession& operator=(const IntrospectSession&) = delete;
 
-    /// Read the kernel now. Throws PythonError.
-    CaptureStats capture(const std::optional<std::string>& mark = std::nullopt);
+    /// Read the kernel now: the session's --pid selection, or `pids` when
+    /// given. Throws PythonError.
+    CaptureStats capture(const std::optional<std::string>& mark = std::nullopt,
+                         const std::optional<std::vector<int>>& pids = std::nullopt);
     /// Encode the last capture: json, cbor, dot or text. `captureExtra` is a
     /// JSON object merged into the snapshot's capture (e.g. {"pause_ms": 12.5}).
     std::string render(const std::string& format, const std::string& captureExtraJson = "{}");
