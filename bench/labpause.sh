@@ -31,8 +31,8 @@ pause = statistics.median(s["pause_ms"] for s in snaps)
 read = statistics.median(s["read_ms"] for s in snaps)
 base = statistics.median(s["baseline_ms"] for s in snaps)
 render = statistics.median(s["render_ms"] for s in snaps)
-print(f"labpause: {sys.argv[2]} epitems, {len(snaps)} pauses: {[round(s['pause_ms'], 1) for s in snaps]} ms "
-      f"(reads {read:.1f} ms; encoding after resume {render:.0f} ms); per-member walk in the same pauses "
+print(f"labpause: {sys.argv[2]} epitems, {len(snaps)} pauses: {[round(s['pause_ms'], 1) for s in snaps]} ms (max {max(s['pause_ms'] for s in snaps):.1f}) "
+      f"(copied {statistics.median(s.get('copied_bytes', 0) for s in snaps) / 1e6:.1f} MB; strategies {sorted(set(s.get('strategy') for s in snaps))}; after resume: walk of the copy {read:.0f} ms, encoding {render:.0f} ms); per-member walk in the same pauses "
       f"{[round(s['baseline_ms']) for s in snaps]} ms; debug info load {snaps[0]['load_ms']:.0f} ms (before the first mark)")
 print(f"RESULT name=labpause value={pause:.1f} unit=ms baseline={base:.1f} ratio={pause / base:.3f}")
 PY

@@ -248,6 +248,7 @@ struct RunFlags {
     unsigned timeout = 600;
     bool quiet = false;
     bool noSnapshot = false;
+    bool walkPaused = false;
     LabSnapshotter::Options snapshot;
 };
 
@@ -273,7 +274,9 @@ int labRun(const RunFlags& f) {
     o.echo = !f.quiet;
     std::unique_ptr<LabSnapshotter> snap;
     if (!f.noSnapshot) {
-        snap = std::make_unique<LabSnapshotter>(install.root(), f.snapshot);
+        auto opts = f.snapshot;
+        opts.copyOnPause = !f.walkPaused;
+        snap = std::make_unique<LabSnapshotter>(install.root(), opts);
         snap->attach(o);
     }
     return lab::runLabProgram(o);
@@ -353,6 +356,9 @@ void addLabCommands(CLI::App& app, int& status) {
         ->check(CLI::IsMember({"json", "cbor", "dot", "text"}));
     runCmd->add_flag("--snapshot-pid-auto", run.snapshot.pidFromExpect,
                      "Snapshot only the process named by the program's last WAITSCOPE_EXPECT line");
+    runCmd->add_flag("--snapshot-walk-paused", run.walkPaused,
+                     "Walk while the VM is paused instead of copy-on-pause (rehearse, copy the "
+                     "pages read, walk the copy after resuming)");
     runCmd->add_flag("--snapshot-baseline", run.snapshot.baseline,
                      "Also time a per-member drgn walk in the same pause (benchmarks; longer pauses)");
     runCmd->add_option("--snapshot-arg", run.snapshot.extraArgs,

@@ -53,7 +53,9 @@ LabSnapshotter::~LabSnapshotter() {
 
 void LabSnapshotter::attach(lab::RunOptions& options) {
     options.onBoot = [this](lab::Vm& vm) { onBoot(vm); };
-    options.beforePause = [this](const std::string&) { ready(); };
+    options.beforePause = [this](const std::string&, const std::vector<std::string>& output) {
+        beforePause(output);
+    };
     options.captures.insert(options.captures.begin(),
                             [this](lab::MarkContext& ctx) { capture(ctx); });
 }
@@ -94,6 +96,28 @@ void LabSnapshotter::ready() {
     }
 }
 
+std::optional<std::vector<int>> LabSnapshotter::pidsFor(const std::vector<std::string>& output) {
+    if (m_options.pidFromExpect) {
+        if (auto pid = expectedPid(output))
+            return std::vector<int>{*pid};
+    }
+    return std::nullopt;
+}
+
+void LabSnapshotter::beforePause(const std::vector<std::string>& output) {
+    ready();
+    m_rehearsed = false;
+    if (!m_session || !m_options.copyOnPause)
+        return;
+    try {
+        m_rehearseMs = m_session->rehearse(pidsFor(output));
+        m_rehearsed = true;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "lab: snapshot rehearsal failed (%s); walking while paused\n",
+                     e.what());
+    }
+}
+
 void LabSnapshotter::capture(lab::MarkContext& ctx) {
     if (!m_disabled.empty())
         return;
@@ -101,49 +125,73 @@ void LabSnapshotter::capture(lab::MarkContext& ctx) {
         ready();
         if (!m_session)
             return;
-        std::optional<std::vector<int>> pids;
-        if (m_options.pidFromExpect) {
-            if (auto pid = expectedPid(ctx.output))
-                pids = std::vector<int>{*pid};
+        auto pids = pidsFor(ctx.output);
+        bool frozen = false;
+        double copied = 0;
+        pyhost::CaptureStats st;
+        if (m_rehearsed) {
+            // The pause covers one copy of the pages the rehearsal read.
+            copied = m_session->freeze();
+            frozen = true;
+        } else {
+            st = m_session->capture(ctx.mark, pids);
         }
-        auto st = m_session->capture(ctx.mark, pids);
         double pause = msBetween(ctx.pausedAt, Clock::now());
-        ctx.record["snapshot"] = {{"read_ms", st.readMs}, {"pause_ms", pause},
-                                  {"load_ms", st.loadMs}};
-        if (m_options.baseline) {
-            std::string list = "[";
-            for (int p : pids.value_or(std::vector<int>{}))
-                list += std::to_string(p) + ",";
-            list += "]";
-            std::string out = m_session->console(
-                "import time as _t\nfrom waitscope_introspect.reference import reference_walk as _rw\n"
-                "_t0 = _t.perf_counter(); _rw(prog, " + list + "); "
-                "print((_t.perf_counter() - _t0) * 1000)");
+        ctx.record["snapshot"] = {{"pause_ms", pause}};
+        if (frozen)
+            ctx.record["snapshot"]["copied_bytes"] = copied;
+        if (m_options.baseline)
+            ctx.record["snapshot"]["baseline_ms"] =
+                m_session->baselineWalk(pids.value_or(std::vector<int>{}));
+        ctx.afterResume.push_back([this, &ctx, pause, frozen, pids, st]() mutable {
             try {
-                ctx.record["snapshot"]["baseline_ms"] = std::stod(out);
-            } catch (const std::exception&) {
-                ctx.record["snapshot"]["baseline_error"] = out;
-            }
-        }
-        ctx.afterResume.push_back([this, &ctx, pause] {
-          try {
-            auto t0 = Clock::now();
-            std::string extra = "{\"pause_ms\": " + std::to_string(pause) + "}";
-            for (const auto& fmt : m_options.formats) {
-                std::string ext = fmt == "text" ? "txt" : fmt;
-                fs::path out = ctx.outDir / (ctx.mark + "." + ext);
-                std::string data = m_session->render(fmt, extra);
-                base::writeFileAtomic(out, data);
-                if (fmt == "json") {
-                    ctx.record["snapshot"]["path"] = out.filename().string();
-                    ctx.record["snapshot"]["bytes"] = data.size();
+                auto& rec = ctx.record["snapshot"];
+                double pauseMs = pause;
+                std::string strategy = "walk";
+                if (frozen) {
+                    strategy = "copy";
+                    rec["rehearse_ms"] = m_rehearseMs;
+                    if (auto fst = m_session->captureFrozen(ctx.mark, pids)) {
+                        st = *fst;
+                    } else {
+                        // Memory moved between the rehearsal and the pause:
+                        // pause again and read while paused.
+                        strategy = "copy-missed-then-walk";
+                        auto t0 = Clock::now();
+                        ctx.vm.pause();
+                        try {
+                            st = m_session->capture(ctx.mark, pids);
+                        } catch (...) {
+                            ctx.vm.resume();
+                            throw;
+                        }
+                        ctx.vm.resume();
+                        pauseMs = msBetween(t0, Clock::now());
+                        rec["second_pause_ms"] = pauseMs;
+                    }
                 }
+                rec["read_ms"] = st.readMs;
+                rec["load_ms"] = st.loadMs;
+                rec["strategy"] = strategy;
+                auto t0 = Clock::now();
+                std::string extra = "{\"pause_ms\": " + std::to_string(pauseMs) +
+                                    ", \"pause_strategy\": \"" + strategy + "\"}";
+                for (const auto& fmt : m_options.formats) {
+                    std::string ext = fmt == "text" ? "txt" : fmt;
+                    fs::path out = ctx.outDir / (ctx.mark + "." + ext);
+                    std::string data = m_session->render(fmt, extra);
+                    base::writeFileAtomic(out, data);
+                    if (fmt == "json") {
+                        rec["path"] = out.filename().string();
+                        rec["bytes"] = data.size();
+                    }
+                }
+                rec["render_ms"] = msBetween(t0, Clock::now());
+            } catch (const std::exception& e) {
+                ctx.record["snapshot"]["error"] = e.what();
+                std::fprintf(stderr, "lab: snapshot at %s failed: %s\n", ctx.mark.c_str(),
+                             e.what());
             }
-            ctx.record["snapshot"]["render_ms"] = msBetween(t0, Clock::now());
-          } catch (const std::exception& e) {
-            ctx.record["snapshot"]["error"] = e.what();
-            std::fprintf(stderr, "lab: snapshot at %s failed: %s\n", ctx.mark.c_str(), e.what());
-          }
         });
     } catch (const std::exception& e) {
         ctx.record["snapshot"] = {{"error", e.what()}};

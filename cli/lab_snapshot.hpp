@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ public:
         /// of the same processes in the same pause: run.json's
         /// snapshot.baseline_ms (a benchmark aid; it lengthens the pause).
         bool baseline = false;
+        /// Copy-on-pause: rehearse the walk while the VM runs, pause only to
+        /// copy the pages it read, walk the copy after resuming.
+        bool copyOnPause = true;
     };
     LabSnapshotter(std::filesystem::path labRoot, Options options);
     ~LabSnapshotter();
@@ -37,8 +41,10 @@ public:
     /// Hook for RunOptions::captures: reads while paused, encodes after resume.
     void capture(lab::MarkContext& ctx);
 
-    /// Hook for RunOptions::beforePause: wait until the session is open.
+    /// Wait until the session is open.
     void ready();
+    /// Hook for RunOptions::beforePause: open, then rehearse the capture.
+    void beforePause(const std::vector<std::string>& output);
 
     /// Install the hooks into `options`; the snapshotter must outlive the run.
     void attach(lab::RunOptions& options);
@@ -46,6 +52,9 @@ public:
 private:
     std::filesystem::path m_labRoot;
     Options m_options;
+    bool m_rehearsed = false;
+    double m_rehearseMs = 0;
+    std::optional<std::vector<int>> pidsFor(const std::vector<std::string>& output);
     std::unique_ptr<pyhost::PythonHost> m_host;
     std::future<std::unique_ptr<pyhost::IntrospectSession>> m_opening;
     std::unique_ptr<pyhost::IntrospectSession> m_session;

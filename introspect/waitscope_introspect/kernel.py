@@ -42,6 +42,7 @@ class KernelView:
         phys_read: Optional[Callable[[int, int], bytes]] = None,
         phys_array=None,
         modules_ok: Optional[Dict[str, bool]] = None,
+        chunk_shift: int = 14,
     ) -> None:
         self.prog = prog
         self.syms = symbolizer
@@ -56,7 +57,12 @@ class KernelView:
         max_pfn = self._int_var("max_pfn") or 0
         self.page_shift = 12
         self.mem = KernelMemory(
-            prog, base, max_pfn << self.page_shift, phys_read=phys_read, phys_array=phys_array
+            prog,
+            base,
+            max_pfn << self.page_shift,
+            chunk_shift=chunk_shift,
+            phys_read=phys_read,
+            phys_array=phys_array,
         )
         self._consts: Dict[str, Optional[int]] = {}
 

@@ -153,8 +153,76 @@ class Session:
 
     # -- capturing ------------------------------------------------------------
 
-    def capture(self, pids: Optional[Sequence[int]] = None, mark: Optional[str] = None) -> Capture:
-        """Read the kernel now (all reads happen here)."""
+    # Copy-on-pause captures of a live lab VM (see liveram.py):
+    #   rehearse()  VM running: a throw-away walk that records the pages read
+    #   freeze()    VM paused: copy those pages (the only work in the pause)
+    #   capture(frozen=True)  VM running again: the real walk, on the copy;
+    #               returns None when it needed a page the copy lacks.
+
+    def rehearse(self, pids: Optional[Sequence[int]] = None) -> float:
+        """Walk the running VM once, recording the pages a capture reads; returns ms."""
+        live = self._live()
+        t0 = time.perf_counter()
+        live.record()
+        try:
+            self._collect(pids, None, chunked=True)
+        except Exception:  # noqa: B902 - live memory may be mid-update: only pages matter
+            pass
+        return (time.perf_counter() - t0) * 1000
+
+    def freeze(self) -> Dict[str, float]:
+        """Copy the rehearsed pages (call while the VM is paused)."""
+        live = self._live()
+        t0 = time.perf_counter()
+        n = live.freeze()
+        return {"bytes": float(n), "ms": (time.perf_counter() - t0) * 1000}
+
+    def baseline_walk(self, pids: Sequence[int]) -> float:
+        """
+        Time the per-member reference walk (:mod:`.reference`) of ``pids`` on
+        the live memory (benchmarks: call it while the VM is paused); ms.
+        """
+        from .reference import reference_walk
+
+        live = self.target.liveram
+        mode = live.mode if live is not None else None
+        if live is not None:
+            live.mode = "live"
+        try:
+            t0 = time.perf_counter()
+            reference_walk(self.prog, list(pids))
+            return (time.perf_counter() - t0) * 1000
+        finally:
+            if live is not None:
+                live.mode = mode
+
+    def _live(self):
+        if self.target.liveram is None:
+            raise IntrospectError("copy-on-pause captures need a lab VM target (--lab-ram)")
+        return self.target.liveram
+
+    def capture(
+        self, pids: Optional[Sequence[int]] = None, mark: Optional[str] = None, frozen: bool = False
+    ) -> Optional[Capture]:
+        """
+        Read the kernel now (all reads happen here), or with ``frozen`` read the
+        copy :meth:`freeze` made; None then means the copy was incomplete.
+        """
+        if not frozen:
+            return self._collect(pids, mark)
+        live = self._live()
+        try:
+            cap = self._collect(pids, mark, chunked=True)
+        finally:
+            misses = live.misses
+            copied = live.frozen_bytes
+            live.thaw()
+        if misses:
+            return None
+        cap.meta["capture"]["paused_copy_bytes"] = copied
+        return cap
+
+    def _collect(self, pids, mark, chunked: bool = False) -> Capture:
         o = self.options
         t0 = time.perf_counter()
         mods_ok = {m["name"]: m["_status"] == "relocated" for m in self.modules}
@@ -163,8 +231,9 @@ class Session:
             self.symbolizer,
             o.limits,
             self.target.phys_read,
-            self.target.phys_array,
+            None if chunked else self.target.phys_array,
             mods_ok,
+            chunk_shift=12 if chunked else 14,
         )
         if self.progress is not None:
             kv.mem.cancel_check = lambda: self._step("read")

@@ -32,6 +32,7 @@ import drgn
 from .corefile import CoreInfo, elf_file_build_id, find_vmlinux, fix_kdump, identify_core
 from .elf import core_with_note, parse_vmcoreinfo
 from .errors import IntrospectError
+from .liveram import LiveRam
 
 __all__ = ("Target", "default_cache_dir", "open_kcore", "open_lab_ram", "open_vmcore")
 
@@ -68,6 +69,7 @@ class Target:
         self.load_ms = 0.0
         self.phys_read = None  # (phys, size) -> bytes, when RAM is directly mapped
         self.phys_array = None  # all of physical memory as one numpy array, when mapped
+        self.liveram: Optional[LiveRam] = None  # a lab VM's RAM (copy-on-pause captures)
         self.live = False
         self._ram: Optional[mmap.mmap] = None
         self._fd: Optional[int] = None
@@ -83,6 +85,7 @@ class Target:
 
     def close(self) -> None:
         self.phys_array = None
+        self.liveram = None
         if self._ram is not None:
             try:
                 self._ram.close()
@@ -130,8 +133,33 @@ def open_vmcore(
         raise IntrospectError(f"{path}: drgn cannot open it: {e}")
     _load_vmlinux(prog, vml)
     t = Target(prog, "vmcore", fmt.replace("-needs-uts", ""), path, info.vmcoreinfo, vml)
+    if fmt == "elf-phys":
+        t.phys_array = _phys_mapping(path)
     t.load_ms = (time.perf_counter() - t0) * 1000
     return t
+
+
+def _phys_mapping(path: str):
+    """
+    Physical memory of a paging:false ELF core as one read-only array, when
+    its first PT_LOAD starts at physical address 0 (QEMU's layout): the bulk
+    walkers then index it directly instead of copying chunks through drgn.
+    """
+    import struct
+
+    import numpy as np
+
+    with open(path, "rb") as f:
+        eh = f.read(64)
+        phoff = struct.unpack_from("<Q", eh, 0x20)[0]
+        phentsize, phnum = struct.unpack_from("<HH", eh, 0x36)
+        f.seek(phoff)
+        ph = f.read(phentsize * phnum)
+    for i in range(phnum):
+        p_type, _fl, off, _va, pa, filesz = struct.unpack_from("<IIQQQQ", ph, i * phentsize)
+        if p_type == 1 and pa == 0 and filesz >= 1 << 24:
+            return np.memmap(path, np.uint8, "r", offset=off, shape=(filesz,))
+    return None
 
 
 def open_kcore(
@@ -232,20 +260,19 @@ def open_lab_ram(
         prog = drgn.Program()
         prog.set_core_dump(tmp.name)
 
+    import numpy as np
+
+    live = LiveRam(np.frombuffer(ram, np.uint8))
+
     def read_phys(address: int, count: int, offset: int, physical: bool) -> bytes:
-        if offset + count > size:
-            raise drgn.FaultError("beyond guest RAM", address)
-        return ram[offset : offset + count]
+        return live.read(offset, count)
 
     prog.add_memory_segment(0, size, read_phys, True)
     phys_base = int(info.get("NUMBER(phys_base)", "0")) & 0xFFFFFFFFFFFFFFFF
 
     def read_ktext(address: int, count: int, offset: int, physical: bool) -> bytes:
         # phys_base is printed signed and is negative under KASLR: wrap around.
-        p = (phys_base + offset) & 0xFFFFFFFFFFFFFFFF
-        if p + count > size:
-            raise drgn.FaultError("beyond guest RAM", address)
-        return ram[p : p + count]
+        return live.read((phys_base + offset) & 0xFFFFFFFFFFFFFFFF, count)
 
     prog.add_memory_segment(START_KERNEL_MAP, KERNEL_IMAGE_SIZE, read_ktext, False)
     _load_vmlinux(prog, vml)
@@ -253,23 +280,16 @@ def open_lab_ram(
     # with one callback instead of a page-table walk (five more) each.
     try:
         pob = int(prog["page_offset_base"].value_())
-
-        def read_direct(address: int, count: int, offset: int, physical: bool) -> bytes:
-            if offset + count > size:
-                raise drgn.FaultError("beyond guest RAM", address)
-            return ram[offset : offset + count]
-
-        prog.add_memory_segment(pob, size, read_direct, False)
+        prog.add_memory_segment(pob, size, read_phys, False)
     except (KeyError, drgn.FaultError):
         pass
     t = Target(prog, "lab", "lab-ram", ram_path, info, vml)
     t._ram = ram
     t._fd = fd
     t.live = True
-    t.phys_read = lambda phys, n: ram[phys : phys + n]
-    import numpy as np
-
-    t.phys_array = np.frombuffer(ram, np.uint8)
+    t.liveram = live
+    t.phys_read = live.read
+    t.phys_array = live.array
     t.load_ms = (time.perf_counter() - t0) * 1000
     return t
 

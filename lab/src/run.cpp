@@ -116,7 +116,7 @@ int runLabProgram(const RunOptions& o) {
                 name += "-" + std::to_string(n);
             json record = {{"name", name}, {"t_ms", msSince(t0)}};
             if (o.beforePause)
-                o.beforePause(name);
+                o.beforePause(name, output);
             auto paused = Clock::now();
             record["stop_ms"] = vm->pause();
             MarkContext ctx{*vm, name, o.outDir, record, paused, output, {}};

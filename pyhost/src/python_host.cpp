@@ -262,6 +262,81 @@ CaptureStats IntrospectSession::capture(const std::optional<std::string>& mark,
         .get();
 }
 
+namespace {
+py::object pidsArg(const std::optional<std::vector<int>>& pids) {
+    return pids ? py::object(py::cast(*pids)) : py::object(py::none());
+}
+
+CaptureStats statsOf(const py::object& capture) {
+    py::dict cap = capture.attr("meta")["capture"];
+    CaptureStats st;
+    st.readMs = cap["read_ms"].cast<double>();
+    st.loadMs = cap["load_ms"].cast<double>();
+    return st;
+}
+} // namespace
+
+double IntrospectSession::rehearse(const std::optional<std::vector<int>>& pids) {
+    Impl* impl = m_impl.get();
+    return m_host
+        .submit([impl, pids]() -> double {
+            try {
+                return impl->session.attr("rehearse")(pidsArg(pids)).cast<double>();
+            } catch (py::error_already_set& e) {
+                throw toError(e);
+            }
+        })
+        .get();
+}
+
+double IntrospectSession::freeze() {
+    Impl* impl = m_impl.get();
+    return m_host
+        .submit([impl]() -> double {
+            try {
+                py::dict r = impl->session.attr("freeze")();
+                return r["bytes"].cast<double>();
+            } catch (py::error_already_set& e) {
+                throw toError(e);
+            }
+        })
+        .get();
+}
+
+std::optional<CaptureStats>
+IntrospectSession::captureFrozen(const std::optional<std::string>& mark,
+                                 const std::optional<std::vector<int>>& pids) {
+    Impl* impl = m_impl.get();
+    return m_host
+        .submit([impl, mark, pids]() -> std::optional<CaptureStats> {
+            try {
+                py::object m = mark ? py::object(py::str(*mark)) : py::object(py::none());
+                py::object cap = impl->session.attr("capture")(
+                    py::arg("pids") = pidsArg(pids), py::arg("mark") = m, py::arg("frozen") = true);
+                if (cap.is_none())
+                    return std::nullopt;
+                impl->capture = cap;
+                return statsOf(cap);
+            } catch (py::error_already_set& e) {
+                throw toError(e);
+            }
+        })
+        .get();
+}
+
+double IntrospectSession::baselineWalk(const std::vector<int>& pids) {
+    Impl* impl = m_impl.get();
+    return m_host
+        .submit([impl, pids]() -> double {
+            try {
+                return impl->session.attr("baseline_walk")(pids).cast<double>();
+            } catch (py::error_already_set& e) {
+                throw toError(e);
+            }
+        })
+        .get();
+}
+
 std::string IntrospectSession::render(const std::string& format, const std::string& extra) {
     Impl* impl = m_impl.get();
     return m_host

@@ -121,8 +121,14 @@ def vpoll_ring_decode(kv: KernelView, addr: int) -> Dict[str, Any]:
         return out
     n = min(head, capacity, kv.limits["max_ring_records"])
     recs = []
-    for seq in range(head - n, head):
-        r = RECORD.unpack(kv.prog.read(addr + roff + (seq & (capacity - 1)) * rsize, RECORD.size))
+    # The last n records in (at most) two reads: the ring may wrap.
+    first = (head - n) & (capacity - 1)
+    k1 = min(n, capacity - first)
+    raw = kv.prog.read(addr + roff + first * rsize, k1 * rsize) if k1 else b""
+    if n > k1:
+        raw += kv.prog.read(addr + roff, (n - k1) * rsize)
+    for i, seq in enumerate(range(head - n, head)):
+        r = RECORD.unpack_from(raw, i * rsize)
         if r[0] != seq:
             continue  # being written, or already overwritten
         recs.append(

@@ -196,8 +196,9 @@ def walk_workqueues(
         if row is None:
             row = works[addr] = {"list": where}
             try:
-                data = int(work.data.counter) & 0xFFFFFFFFFFFFFFFF
-                func = work.func.value_()
+                wv = work[0].read_()  # one read of the struct; members come from it
+                data = int(wv.data.counter) & 0xFFFFFFFFFFFFFFFF
+                func = wv.func.value_()
                 row["func"] = kv.syms.func(func)
                 row["data"] = data
                 d = wd.decode(data)
@@ -216,23 +217,26 @@ def walk_workqueues(
         for pool in for_each_pool(prog):
             paddr = pool.value_()
             try:
-                pid = int(pool.id)
+                pv = pool[0].read_()  # one read of the struct; members come from it
+                pid = int(pv.id)
                 pool_ids[pid] = paddr
                 row = {
                     "pool_id": pid,
-                    "cpu": int(pool.cpu),
-                    "node": int(pool.node),
-                    "flags": int(pool.flags),
-                    "nr_running": int(pool.nr_running),
-                    "nr_workers": int(pool.nr_workers),
-                    "nr_idle": int(pool.nr_idle),
+                    "cpu": int(pv.cpu),
+                    "node": int(pv.node),
+                    "flags": int(pv.flags),
+                    "nr_running": int(pv.nr_running),
+                    "nr_workers": int(pv.nr_workers),
+                    "nr_idle": int(pv.nr_idle),
                 }
                 workers = []
                 for w in _list(pool.workers, "struct worker", "node", cap):
                     workers.append(w.value_())
                     _add_worker(kv, b, w, paddr, add_work, cap)
                 busy = []
-                for i in range(len(pool.busy_hash)):
+                for i in range(len(pv.busy_hash)):
+                    if not pv.busy_hash[i].first:
+                        continue
                     for w in hlist_for_each_entry(
                         "struct worker", pool.busy_hash[i].address_of_(), "hentry"
                     ):
@@ -264,15 +268,16 @@ def walk_workqueues(
     for wq in wqs:
         waddr = wq.value_()
         try:
-            flags = int(wq.flags)
-            row = {"name": wq.name.string_().decode("utf-8", "backslashreplace"), "flags": flags}
+            wv = wq[0].read_()  # one read of the struct; members come from it
+            flags = int(wv.flags)
+            row = {"name": wv.name.string_().decode("utf-8", "backslashreplace"), "flags": flags}
             row["unbound"] = bool(flags & unbound_flag)
             try:
-                row["max_active"] = int(wq.max_active)
+                row["max_active"] = int(wv.max_active)
             except AttributeError:
-                row["max_active"] = int(wq.saved_max_active)
+                row["max_active"] = int(wv.saved_max_active)
             try:
-                row["min_active"] = int(wq.min_active)
+                row["min_active"] = int(wv.min_active)
             except AttributeError:
                 pass
             pwqs = []
@@ -281,7 +286,7 @@ def walk_workqueues(
                 _add_pwq(kv, b, pwq, waddr, add_work, cap)
             row["pwqs"] = [obj_id("pool_workqueue", a) for a in sorted(pwqs)]
             try:
-                resc = wq.rescuer.read_()
+                resc = wv.rescuer
                 if resc:
                     row["rescuer"] = obj_id("worker", resc.value_())
                     _add_worker(kv, b, resc, resc.pool.value_(), add_work, cap)
@@ -320,19 +325,20 @@ def _add_worker(
     # A rescuer is attached to no pool until it rescues one.
     row: Dict[str, Any] = {"pool": obj_id("worker_pool", paddr) if paddr else None}
     try:
-        task = w.task.value_()
+        wv = w[0].read_()  # one read of the struct; members come from it
+        task = wv.task.value_()
         row["task"] = obj_id("task", task) if task else None
-        row["flags"] = int(w.flags)
-        row["id"] = int(w.id)
-        row["desc"] = w.desc.string_().decode("utf-8", "backslashreplace")
-        cf = w.current_func.value_()
+        row["flags"] = int(wv.flags)
+        row["id"] = int(wv.id)
+        row["desc"] = wv.desc.string_().decode("utf-8", "backslashreplace")
+        cf = wv.current_func.value_()
         if cf:
             row["current_func"] = kv.syms.func(cf)
-        cw = w.current_work.value_()
+        cw = wv.current_work.value_()
         if cw:
             row["current_work"] = obj_id("work", cw)
             add_work(w.current_work, "running", {"worker": obj_id("worker", addr)})
-        cp = w.current_pwq.value_()
+        cp = wv.current_pwq.value_()
         if cp:
             row["current_pwq"] = obj_id("pool_workqueue", cp)
         row["scheduled"] = [
@@ -352,14 +358,15 @@ def _add_pwq(
     addr = pwq.value_()
     row: Dict[str, Any] = {"wq": obj_id("workqueue", waddr)}
     try:
-        row["pool"] = obj_id("worker_pool", pwq.pool.value_())
-        row["nr_active"] = int(pwq.nr_active)
+        pv = pwq[0].read_()  # one read of the struct; members come from it
+        row["pool"] = obj_id("worker_pool", pv.pool.value_())
+        row["nr_active"] = int(pv.nr_active)
         try:
-            row["max_active"] = int(pwq.max_active)
+            row["max_active"] = int(pv.max_active)
         except AttributeError:
             pass
-        row["nr_in_flight"] = [int(x) for x in pwq.nr_in_flight]
-        row["refcnt"] = int(pwq.refcnt)
+        row["nr_in_flight"] = [int(x) for x in pv.nr_in_flight]
+        row["refcnt"] = int(pv.refcnt)
         try:
             head = pwq.inactive_works
         except AttributeError:

@@ -42,8 +42,10 @@ struct RunOptions {
     /// Called once the guest is ready, before the program prints anything.
     std::function<void(Vm&)> onBoot;
     /// Called at each mark before the VM is paused (the program waits for
-    /// its newline meanwhile), e.g. to finish loading what captures need.
-    std::function<void(const std::string& mark)> beforePause;
+    /// its newline meanwhile), e.g. to finish loading what captures need or
+    /// to rehearse a capture. Gets the program's lines so far.
+    std::function<void(const std::string& mark, const std::vector<std::string>& output)>
+        beforePause;
     std::chrono::seconds timeout{600};
     bool echo = true; ///< copy the program's output to our stdout
 };

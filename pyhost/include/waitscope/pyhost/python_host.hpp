@@ -116,6 +116,19 @@ public:
     /// given. Throws PythonError.
     CaptureStats capture(const std::optional<std::string>& mark = std::nullopt,
                          const std::optional<std::vector<int>>& pids = std::nullopt);
+    /// Copy-on-pause captures of a lab VM (--lab-ram): rehearse() walks the
+    /// running VM recording the pages it reads; freeze() copies them (call
+    /// it while the VM is paused: it is all the pause has to cover);
+    /// captureFrozen() then walks the copy with the VM running again. It
+    /// returns nullopt when the copy lacked a page (memory changed between
+    /// rehearsal and pause): pause again and capture() instead.
+    double rehearse(const std::optional<std::vector<int>>& pids = std::nullopt);
+    double freeze(); ///< bytes copied
+    std::optional<CaptureStats> captureFrozen(const std::optional<std::string>& mark,
+                                              const std::optional<std::vector<int>>& pids);
+    /// Time a per-member drgn walk of `pids` on live memory (benchmarks), ms.
+    double baselineWalk(const std::vector<int>& pids);
+
     /// Encode the last capture: json, cbor, dot or text. `captureExtra` is a
     /// JSON object merged into the snapshot's capture (e.g. {"pause_ms": 12.5}).
     std::string render(const std::string& format, const std::string& captureExtraJson = "{}");
