@@ -3,6 +3,7 @@
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -28,19 +29,21 @@ def main() -> int:
     t0 = time.perf_counter()
     s = Session(options_from_args(build_parser().parse_args(args)))
     load_ms = (time.perf_counter() - t0) * 1000
-    values, baselines, parts = [], [], []
+    values, baselines, parts, cpu_v, cpu_b = [], [], [], [], []
     doc_bytes = b""
     ref = None
     for rep in range(a.reps):
-        t = time.perf_counter()
+        t, c0 = time.perf_counter(), time.process_time()
         ref = reference_walk(s.prog, [a.pid])
         baselines.append((time.perf_counter() - t) * 1000)
-        t = time.perf_counter()
+        cpu_b.append((time.process_time() - c0) * 1000)
+        t, c0 = time.perf_counter(), time.process_time()
         cap = s.capture()
         t1 = time.perf_counter()
         out = s.render(cap, "json")
         t2 = time.perf_counter()
         values.append((t2 - t) * 1000)
+        cpu_v.append((time.process_time() - c0) * 1000)
         c = cap.meta["capture"]
         parts.append(
             (c["read_ms"], c.get("tables_ms", 0.0), (t2 - t1) * 1000 - c.get("tables_ms", 0.0))
@@ -60,7 +63,8 @@ def main() -> int:
         f"{a.name}: {items} epitems, {len(doc['objects'])} objects, {len(doc_bytes) / 1e6:.1f} MB JSON; "
         f"debug info load {load_ms:.0f} ms (both); snapshot {value:.0f} ms = read {r:.0f} + tables {tb:.0f} "
         f"+ encode {enc:.0f}; per-member walk {baseline:.0f} ms; runs {[round(v) for v in values]} vs "
-        f"{[round(v) for v in baselines]}"
+        f"{[round(v) for v in baselines]}; CPU time {statistics.median(cpu_v):.0f} ms vs "
+        f"{statistics.median(cpu_b):.0f} ms; load average {os.getloadavg()[0]:.1f}"
     )
     print(
         f"RESULT name={a.name} value={value:.1f} unit=ms baseline={baseline:.1f} ratio={value / baseline:.3f}"

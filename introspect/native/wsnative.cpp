@@ -5,6 +5,8 @@
 // Input: a list of tables (type, addrs, [(key, column)]), each column
 // (kind, data, present, ref, offsets, sub) as built by json_out.table_spec().
 // Output: the objects' JSON lines joined by ",\n", as bytes.
+#include <sys/mman.h>
+
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
@@ -108,14 +110,19 @@ Column parse(const std::string& key, const py::tuple& spec, std::vector<py::obje
     return c;
 }
 
-/// A growable byte buffer with amortised raw writes (realloc moves big
-/// buffers by remapping, not copying).
+/// A growable byte buffer with amortised raw writes. Memory comes from
+/// mmap with transparent huge pages requested: a 150 MB snapshot then costs
+/// a few hundred page faults instead of ~40,000, and growth remaps instead of
+/// copying.
 class Buf {
 public:
     Buf() = default;
     Buf(const Buf&) = delete;
     Buf& operator=(const Buf&) = delete;
-    ~Buf() { std::free(m_p); }
+    ~Buf() {
+        if (m_p)
+            ::munmap(m_p, m_cap);
+    }
     void reserveMore(size_t k) {
         if (m_n + k > m_cap)
             grow(m_n + k);
@@ -132,23 +139,37 @@ public:
     void append(const std::string& s) { append(s.data(), s.size()); }
     void append(const char* s) { append(s, std::strlen(s)); }
     size_t size() const { return m_n; }
-    /// Hand the bytes to a numpy array that frees them (no copy).
+    /// Hand the bytes to a numpy array that unmaps them (no copy).
     py::array_t<uint8_t> release() {
-        char* p = m_p;
+        struct Mapping {
+            char* p;
+            size_t cap;
+        };
+        auto* m = new Mapping{m_p, m_cap};
         size_t n = m_n;
         m_p = nullptr;
         m_n = m_cap = 0;
-        py::capsule owner(p, [](void* q) { std::free(q); });
-        return py::array_t<uint8_t>({n}, {size_t{1}}, reinterpret_cast<uint8_t*>(p), owner);
+        py::capsule owner(m, [](void* q) {
+            auto* mm = static_cast<Mapping*>(q);
+            if (mm->p)
+                ::munmap(mm->p, mm->cap);
+            delete mm;
+        });
+        return py::array_t<uint8_t>({n}, {size_t{1}}, reinterpret_cast<uint8_t*>(m->p), owner);
     }
 
 private:
     void grow(size_t need) {
-        size_t cap = std::max(need, m_cap * 2 + (size_t{1} << 20));
-        auto* p = static_cast<char*>(std::realloc(m_p, cap));
-        if (!p)
+        constexpr size_t Huge = size_t{2} << 20;
+        size_t cap = std::max(need, m_cap ? m_cap * 2 : size_t{8} << 20);
+        cap = (cap + Huge - 1) & ~(Huge - 1);
+        void* p = m_p ? ::mremap(m_p, m_cap, cap, MREMAP_MAYMOVE)
+                      : ::mmap(nullptr, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                               -1, 0);
+        if (p == MAP_FAILED)
             throw std::bad_alloc();
-        m_p = p;
+        ::madvise(p, cap, MADV_HUGEPAGE);
+        m_p = static_cast<char*>(p);
         m_cap = cap;
     }
     char* m_p = nullptr;
@@ -317,13 +338,21 @@ py::array_t<uint8_t> encodeObjects(const py::list& tables, const std::string& pr
         cols.push_back(std::move(ty));
         std::sort(cols.begin(), cols.end(),
                   [](const Column& x, const Column& y) { return x.key < y.key; });
-        auto n = static_cast<size_t>(addrs.size());
+        // Optional row order (the table is not copied to be sorted).
+        const int64_t* perm = nullptr;
+        size_t n = static_cast<size_t>(addrs.size());
+        if (t.size() > 3 && !t[3].is_none()) {
+            auto p = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(t[3]);
+            keep.push_back(p);
+            perm = p.data();
+            n = static_cast<size_t>(p.size());
+        }
         Writer w(out);
-        for (size_t row = 0; row < n; ++row) {
+        for (size_t i = 0; i < n; ++i) {
             if (!firstLine)
                 out.append(",\n", 2);
             firstLine = false;
-            w.object(cols, row);
+            w.object(cols, perm ? static_cast<size_t>(perm[i]) : i);
         }
     }
     out.append(suffix);

@@ -293,7 +293,7 @@ def collect(
 
 def _stub_missing(b: SnapshotBuilder, tables) -> None:
     """Every id referenced but not walked becomes an object marked partial."""
-    have: Dict[str, np.ndarray] = {t.type: t.addrs for t in tables}
+    have: Dict[str, np.ndarray] = {t.type: t.sorted_addrs() for t in tables}
     missing: Dict[str, List[np.ndarray]] = {}
 
     def check(type_: str, data: np.ndarray) -> None:

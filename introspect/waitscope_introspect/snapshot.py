@@ -327,16 +327,34 @@ def _col_from_values(values: List[Any]) -> Col:
 class Table:
     """All objects of one type: ``addrs`` and columns, one row per object."""
 
-    def __init__(self, type_: str, addrs: np.ndarray, cols: Dict[str, Col]) -> None:
+    def __init__(
+        self, type_: str, addrs: np.ndarray, cols: Dict[str, Col], perm: Optional[np.ndarray] = None
+    ) -> None:
         self.type = type_
         self.addrs = np.asarray(addrs, np.uint64)
         self.cols = cols
+        # Row order, when not the storage order: encoders follow it, so a big
+        # table is never copied just to be sorted.
+        self.perm = perm
+        self._mat: Optional["Table"] = None
         for k, c in cols.items():
             if len(c) != len(self.addrs):
                 raise ValueError(f"{type_}.{k}: {len(c)} rows for {len(self.addrs)} objects")
 
     def __len__(self) -> int:
-        return len(self.addrs)
+        return len(self.addrs) if self.perm is None else len(self.perm)
+
+    def sorted_addrs(self) -> np.ndarray:
+        """The addresses in row order (sorted)."""
+        return self.addrs if self.perm is None else self.addrs[self.perm]
+
+    def materialized(self) -> "Table":
+        """The same table with its columns stored in row order."""
+        if self.perm is None:
+            return self
+        if self._mat is None:
+            self._mat = self.take(self.perm)
+        return self._mat
 
     def take(self, idx: np.ndarray) -> "Table":
         return Table(self.type, self.addrs[idx], {k: c.take(idx) for k, c in self.cols.items()})
@@ -344,6 +362,9 @@ class Table:
     def rows(self) -> List[Dict[str, Any]]:
         """The objects as dicts (slow; for the text and dot formats and tests)."""
         from .formats.json_out import column_values
+
+        if self.perm is not None:
+            return self.materialized().rows()
 
         n = len(self.addrs)
         out = [
@@ -448,6 +469,9 @@ class SnapshotBuilder:
         # First occurrence wins: stable sort keeps equal addresses in add order.
         keep = np.ones(len(sa), bool)
         keep[1:] = sa[1:] != sa[:-1]
+        # Columns are copied into row order here: the encoder then reads each
+        # column sequentially (following a permutation instead costs more in
+        # cache misses than the copy: 20 ms vs 170 ms for 500k objects).
         return t.take(order[keep])
 
     def touch(self, type_: str) -> None:

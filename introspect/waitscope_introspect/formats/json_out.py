@@ -107,6 +107,7 @@ def encode_objects(tables: Sequence[Table]) -> str:
     """The ``objects`` array body: one JSON object per line, in table order."""
     lines: List[str] = []
     for t in tables:
+        t = t.materialized()
         n = len(t)
         if not n:
             continue
@@ -150,11 +151,9 @@ def table_spec(t: Table) -> tuple:
             ref = c.ref if isinstance(c.ref, list) else ([c.ref] if c.ref else [])
         return (c.kind, data, present, ref, offsets, sub)
 
-    return (
-        t.type,
-        np.ascontiguousarray(t.addrs, np.uint64),
-        [(k, col(c)) for k, c in sorted(t.cols.items())],
-    )
+    perm = None if t.perm is None else np.ascontiguousarray(t.perm, np.int64)
+    cols = [(k, col(c)) for k, c in sorted(t.cols.items())]
+    return (t.type, np.ascontiguousarray(t.addrs, np.uint64), cols, perm)
 
 
 def render_json(doc: Dict[str, Any], tables: Sequence[Table], use_native: bool = True) -> bytes:
