@@ -41,11 +41,6 @@ PythonError toError(py::error_already_set& e) {
     return PythonError("internal error: " + type + ": " + msg, 70);
 }
 
-int interruptCall(void*) {
-    PyErr_SetNone(PyExc_KeyboardInterrupt);
-    return -1;
-}
-
 } // namespace
 
 std::vector<fs::path> defaultPythonPaths() {
@@ -114,10 +109,17 @@ void PythonHost::enqueue(std::function<void()> job) {
 
 void PythonHost::cancel() {
     m_cancel = true;
-    // Runs on the interpreter's main thread (ours) at its next check, without
-    // needing the GIL here.
+    if (!m_busy)
+        return;
+    // Raise KeyboardInterrupt in the interpreter thread at its next bytecode
+    // boundary. This takes the GIL for a moment: the interpreter thread gives
+    // it up within its switch interval (5 ms) while running Python, and does
+    // not hold it while idle; it may wait while a long C call (a drgn read)
+    // finishes. Progress callbacks also stop the job (m_cancel).
+    PyGILState_STATE g = PyGILState_Ensure();
     if (m_busy)
-        Py_AddPendingCall(&interruptCall, nullptr);
+        PyThreadState_SetAsyncExc(m_threadIdent, PyExc_KeyboardInterrupt);
+    PyGILState_Release(g);
 }
 
 void PythonHost::run(std::vector<fs::path> paths, std::promise<void> ready) {
@@ -131,6 +133,7 @@ void PythonHost::run(std::vector<fs::path> paths, std::promise<void> ready) {
         sys.attr("argv") = py::make_tuple("waitscope");
         py::module_ pkg = py::module_::import("waitscope_introspect");
         m_packageDir = fs::path(pkg.attr("__file__").cast<std::string>()).parent_path();
+        m_threadIdent = PyThread_get_thread_ident();
         ready.set_value();
     } catch (py::error_already_set& e) {
         std::string msg = e.what();
@@ -143,24 +146,29 @@ void PythonHost::run(std::vector<fs::path> paths, std::promise<void> ready) {
         ready.set_exception(std::current_exception());
         return;
     }
-    for (;;) {
-        std::function<void()> job;
-        {
-            std::unique_lock lock(m_mutex);
-            m_cv.wait(lock, [&] { return m_stop || !m_jobs.empty(); });
-            if (m_jobs.empty())
-                break;
-            job = std::move(m_jobs.front());
-            m_jobs.pop_front();
+    {
+        // Idle without the GIL (cancel() needs it briefly); hold it per job.
+        py::gil_scoped_release idle;
+        for (;;) {
+            std::function<void()> job;
+            {
+                std::unique_lock lock(m_mutex);
+                m_cv.wait(lock, [&] { return m_stop || !m_jobs.empty(); });
+                if (m_jobs.empty())
+                    break;
+                job = std::move(m_jobs.front());
+                m_jobs.pop_front();
+            }
+            py::gil_scoped_acquire gil;
+            m_cancel = false;
+            m_busy = true;
+            job(); // packaged_task: exceptions go to its future
+            m_busy = false;
+            // An interrupt that arrived as the job finished must not hit the next one.
+            PyThreadState_SetAsyncExc(m_threadIdent, nullptr);
+            if (PyErr_Occurred())
+                PyErr_Clear();
         }
-        m_cancel = false;
-        m_busy = true;
-        job(); // packaged_task: exceptions go to its future
-        m_busy = false;
-        // A pending interrupt that arrived after the job finished must not
-        // hit the next one.
-        if (PyErr_Occurred())
-            PyErr_Clear();
     }
 }
 

@@ -71,7 +71,9 @@ public:
 
     /// Interrupt the running job from any thread: progress callbacks return
     /// false from now on and a KeyboardInterrupt is raised in the interpreter
-    /// at its next bytecode boundary. Cleared when the next job starts.
+    /// at its next bytecode boundary. Cleared when the next job starts. Takes
+    /// the GIL for a moment (a few ms while Python runs; longer only while a
+    /// single C call such as one drgn read is in progress).
     void cancel();
     bool cancelled() const { return m_cancel.load(); }
 
@@ -89,6 +91,7 @@ private:
     bool m_stop = false;
     std::atomic<bool> m_cancel{false};
     std::atomic<bool> m_busy{false};
+    unsigned long m_threadIdent = 0; ///< the interpreter thread's Python ident
     std::filesystem::path m_packageDir;
 };
 
