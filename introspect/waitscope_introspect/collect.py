@@ -261,8 +261,9 @@ def collect(
             extra = []
             sims = b._rows.get("simrupt", {})
             for row in sims.values():
-                if row.get("work"):
-                    extra.append(int(row["work"].split(":0x", 1)[1], 16))
+                for key in ("work", "rate_work"):
+                    if row.get(key):
+                        extra.append(int(row[key].split(":0x", 1)[1], 16))
             c.caps["workqueues"] = walk_workqueues(kv, b, c.jiffies, tuple(extra))
         except (drgn.FaultError, LookupError) as e:
             c.caps["workqueues"] = ("missing", str(e))

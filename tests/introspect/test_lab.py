@@ -266,7 +266,7 @@ def test_modules(waitscope, kernel, workdir):
         pools = {ix[p]["pool"] for p in wq[0]["pwqs"]}
         if any(ix[p]["cpu"] != -1 for p in pools):
             problems.append("simruptd's pools are not unbound")
-        if ix[sim["workqueue"]]["id"] != wq[0]["id"]:
+        if ix[sim["wq"]]["id"] != wq[0]["id"]:
             problems.append("simrupt.workqueue is not simruptd")
     work = ix.get(sim["work"], {})
     if work.get("func") != "simrupt_work_fn" or work.get("pending"):

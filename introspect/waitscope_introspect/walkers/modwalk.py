@@ -234,8 +234,19 @@ def walk_simrupt(kv: KernelView, b: SnapshotBuilder, heads: HeadSet) -> Tuple[st
         }
         wq = var("simrupt_wq").value_()
         if wq:
-            row["workqueue"] = obj_id("workqueue", wq)
+            row["wq"] = obj_id("workqueue", wq)
         row["work"] = obj_id("work", var("simrupt_work").address_)
+        try:
+            # A rate-sampling delayed work (simrupt with "hold", later versions).
+            rate = var("simrupt_rate_work")
+            row["rate_work"] = obj_id("work", rate.work.address_)
+        except LookupError:
+            pass
+        for name in ("hold", "stats_ms"):
+            try:
+                params[name] = int(var(name))
+            except LookupError:
+                pass
         b.add("simrupt", mod_addr, **row)
         heads.add(
             np.array([mod_addr], np.uint64), "simrupt", np.array([mod_addr], np.uint64), "rx_wait"

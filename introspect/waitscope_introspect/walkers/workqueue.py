@@ -36,6 +36,8 @@ from drgn.helpers.linux.percpu import per_cpu
 from ..kernel import KernelView
 from ..snapshot import SnapshotBuilder, obj_id
 
+LISTS = ("worklist", "inactive", "scheduled")
+
 __all__ = (
     "WorkData",
     "delayed_works_from_timers",
@@ -193,6 +195,10 @@ def walk_workqueues(
     def add_work(work: drgn.Object, where: str, owner: Dict[str, Any]) -> int:
         addr = work.value_()
         row = works.get(addr)
+        if row is not None and where in LISTS and row.get("list") not in LISTS:
+            # Found running (or idle) first, then on a list: the list is where
+            # its entry is linked (a running work requeued waits there).
+            row["list"] = where
         if row is None:
             row = works[addr] = {"list": where}
             try:
@@ -213,6 +219,7 @@ def walk_workqueues(
         return addr
 
     pool_ids: Dict[int, int] = {}
+    pool_bh = kv.constant("POOL_BH")
     try:
         for pool in for_each_pool(prog):
             paddr = pool.value_()
@@ -220,15 +227,24 @@ def walk_workqueues(
                 pv = pool[0].read_()  # one read of the struct; members come from it
                 pid = int(pv.id)
                 pool_ids[pid] = paddr
+                flags = int(pv.flags)
                 row = {
                     "pool_id": pid,
                     "cpu": int(pv.cpu),
                     "node": int(pv.node),
-                    "flags": int(pv.flags),
+                    "flags": flags,
                     "nr_running": int(pv.nr_running),
                     "nr_workers": int(pv.nr_workers),
                     "nr_idle": int(pv.nr_idle),
+                    # BH pools (v6.9, "workqueue: Implement BH workqueues") run
+                    # works in softirq; POOL_BH does not exist before.
+                    "bh": bool(pool_bh is not None and flags & pool_bh),
                 }
+                try:
+                    if pv.attrs:
+                        row["nice"] = int(pv.attrs.nice)
+                except drgn.FaultError:
+                    pass
                 workers = []
                 for w in _list(pool.workers, "struct worker", "node", cap):
                     workers.append(w.value_())
