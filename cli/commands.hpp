@@ -12,4 +12,7 @@ void addLabCommands(CLI::App& app, int& status);
 /// `waitscope dump`: one snapshot of a vmcore, /proc/kcore or a lab VM (dump_cmd.cpp).
 void addDumpCommand(CLI::App& app, int& status);
 
+/// `waitscope timeline ...`: capture/show/convert vpoll events (timeline_cmd.cpp).
+void addTimelineCommands(CLI::App& app, int& status);
+
 } // namespace waitscope::cli

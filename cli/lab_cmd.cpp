@@ -22,6 +22,8 @@
 #include <waitscope/lab/run.hpp>
 #include <waitscope/lab/vm.hpp>
 #include <waitscope/lab/vmcore.hpp>
+#include <waitscope/timeline/io.hpp>
+#include <waitscope/timeline/live_capture.hpp>
 
 #include "commands.hpp"
 #include "lab_snapshot.hpp"
@@ -250,6 +252,9 @@ struct RunFlags {
     bool noSnapshot = false;
     bool walkPaused = false;
     LabSnapshotter::Options snapshot;
+    bool events = false;
+    std::vector<std::string> breaks;
+    unsigned breakCount = 1;
 };
 
 int labRun(const RunFlags& f) {
@@ -272,6 +277,31 @@ int labRun(const RunFlags& f) {
     }
     o.timeout = std::chrono::seconds(f.timeout);
     o.echo = !f.quiet;
+    o.breaks.symbols = f.breaks;
+    o.breaks.count = f.breakCount;
+    std::unique_ptr<timeline::LiveCapture> capture;
+    if (f.events) {
+        // vpoll's flight recorder, read from guest RAM while the program runs.
+        o.onBooted = [&](lab::Vm& vm) {
+            capture = std::make_unique<timeline::LiveCapture>(vm.info().ramPath);
+        };
+        o.onFinished = [&](lab::Vm& vm, json& run) {
+            if (!capture)
+                return;
+            auto store = capture->finish();
+            auto st = capture->stats();
+            base::writeFileAtomic(
+                o.outDir / "events.json",
+                timeline::toChromeJson(store, {"lab-ram live", vm.info().release}));
+            run["events"] = {{"path", "events.json"},
+                             {"records", store.size()},
+                             {"dropped", store.dropped()},
+                             {"ring_capacity", st.capacity},
+                             {"polls", st.polls}};
+            if (!st.error.empty())
+                run["events"]["error"] = st.error;
+        };
+    }
     std::unique_ptr<LabSnapshotter> snap;
     if (!f.noSnapshot) {
         auto opts = f.snapshot;
@@ -368,6 +398,16 @@ void addLabCommands(CLI::App& app, int& status) {
     runCmd->add_option("--timeout", run.timeout, "Seconds before the run is killed (status 124)")
         ->capture_default_str();
     runCmd->add_flag("-q,--quiet", run.quiet, "Do not echo the program's output");
+    runCmd->add_option("--break", run.breaks,
+                       "Stop at this kernel function (hardware breakpoint through QEMU's "
+                       "gdbstub; repeatable) and capture as at a mark named hit-<n>");
+    runCmd
+        ->add_option("--break-count", run.breakCount,
+                     "Breakpoint hits to stop for before removing the breakpoints")
+        ->capture_default_str();
+    runCmd->add_flag("--events", run.events,
+                     "Record vpoll's flight recorder live from guest RAM into DIR/events.json "
+                     "(Chrome Trace Event JSON; see waitscope timeline show)");
     runCmd->callback([&status, runCmd] {
         run.args = runCmd->remaining();
         // CLI11 keeps the "--" separator among the extras.

@@ -1,4 +1,5 @@
 #include <chrono>
+#include <utility>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -52,7 +53,11 @@ LabSnapshotter::~LabSnapshotter() {
 }
 
 void LabSnapshotter::attach(lab::RunOptions& options) {
-    options.onBoot = [this](lab::Vm& vm) { onBoot(vm); };
+    options.onBooted = [this, prev = options.onBooted](lab::Vm& vm) {
+        if (prev)
+            prev(vm);
+        onBoot(vm);
+    };
     options.beforePause = [this](const std::string&, const std::vector<std::string>& output) {
         beforePause(output);
     };
@@ -129,7 +134,8 @@ void LabSnapshotter::capture(lab::MarkContext& ctx) {
         bool frozen = false;
         double copied = 0;
         pyhost::CaptureStats st;
-        if (m_rehearsed) {
+        bool rehearsed = std::exchange(m_rehearsed, false);
+        if (rehearsed) {
             // The pause covers one copy of the pages the rehearsal read.
             copied = m_session->freeze();
             frozen = true;

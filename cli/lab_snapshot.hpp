@@ -36,7 +36,7 @@ public:
     LabSnapshotter(std::filesystem::path labRoot, Options options);
     ~LabSnapshotter();
 
-    /// Hook for RunOptions::onBoot: starts loading debug info in the background.
+    /// Hook for RunOptions::onBooted: starts loading debug info in the background.
     void onBoot(lab::Vm& vm);
     /// Hook for RunOptions::captures: reads while paused, encodes after resume.
     void capture(lab::MarkContext& ctx);

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
     int status = 0;
     waitscope::cli::addLabCommands(app, status);
     waitscope::cli::addDumpCommand(app, status);
+    waitscope::cli::addTimelineCommands(app, status);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

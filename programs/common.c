@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -113,4 +114,35 @@ void ws_write_file(const char *path, const char *value)
 	WS_CHECK(fd < 0, path);
 	WS_CHECK(write(fd, value, len) != len, path);
 	close(fd);
+}
+
+void ws_expect(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("WAITSCOPE_EXPECT ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+}
+
+void ws_raise_nofile(long n)
+{
+	struct rlimit rl;
+
+	WS_CHECK(getrlimit(RLIMIT_NOFILE, &rl) < 0, "getrlimit");
+	if ((long)rl.rlim_cur >= n)
+		return;
+	rl.rlim_cur = n;
+	if ((long)rl.rlim_max < n)
+		rl.rlim_max = n;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		/* fs.nr_open caps it; raise that first (root). */
+		char v[32];
+
+		snprintf(v, sizeof(v), "%ld", n + 1024);
+		ws_write_file("/proc/sys/fs/nr_open", v);
+		WS_CHECK(setrlimit(RLIMIT_NOFILE, &rl) < 0, "setrlimit");
+	}
 }

@@ -35,6 +35,13 @@ int ws_vpoll_open(void);
  * each offending line and returns how many there were.
  */
 int ws_dmesg_problems(void);
+/*
+ * Print "WAITSCOPE_EXPECT <json>": what the program set up, for the oracle
+ * tests (tests/introspect/oracle.py; the format is in docs/lab-programs.md).
+ */
+void ws_expect(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Raise RLIMIT_NOFILE to at least n (root may go past the hard limit). */
+void ws_raise_nofile(long n);
 /* Write a string to a sysfs/procfs file, or die. */
 void ws_write_file(const char *path, const char *value);
 

@@ -100,11 +100,11 @@ static void phase(const char *name, int fd, int epfd, long seconds, size_t chunk
 	st = stats(fd);
 	uint64_t dropped = st.dropped_circ + st.dropped_fifo;
 
-	printf("%s: produced %llu read %llu dropped %llu (circ %llu, fifo %llu) gaps %llu "
-	       "works %llu; circ %u/%u of %u, kfifo %u/%u of %u\n",
+	printf("%s: produced %llu read %llu dropped %llu (circ %llu, fifo %llu) gaps %llu",
 	       name, (unsigned long long)st.produced, (unsigned long long)t->items,
 	       (unsigned long long)dropped, (unsigned long long)st.dropped_circ,
-	       (unsigned long long)st.dropped_fifo, (unsigned long long)t->gaps,
+	       (unsigned long long)st.dropped_fifo, (unsigned long long)t->gaps);
+	printf(" works %llu; circ %u/%u of %u, kfifo %u/%u of %u\n",
 	       (unsigned long long)st.works, st.circ_head, st.circ_tail, st.circ_size,
 	       st.fifo_in, st.fifo_out, st.fifo_size);
 	EXPECT(t->disorder == 0, "%llu items out of order", (unsigned long long)t->disorder);

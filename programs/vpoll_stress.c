@@ -37,7 +37,7 @@
 #define NEXCL 3
 #define ACK_TIMEOUT_NS (30ull * 1000000000ull)
 
-static volatile int stop;
+static int stop;	/* accessed with __atomic builtins only */
 static int failures;
 
 #define FAIL(...)                                                              \
@@ -264,13 +264,12 @@ struct recorder {
 static void recorder_take(struct recorder *r, const struct vpoll_record *rec, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (r->records == 0) {
+		if (r->records == 0)
 			r->first_seq = rec[i].seq;
-		} else if (rec[i].seq <= r->last_seq) {
+		else if (rec[i].seq <= r->last_seq)
 			r->order_errors++;
-		} else {
+		else
 			r->gaps += rec[i].seq - r->last_seq - 1;
-		}
 		r->last_seq = rec[i].seq;
 		r->records++;
 	}

@@ -15,6 +15,14 @@
  *
  * Modernised from the sysprog21 simrupt exercise: a workqueue instead of a
  * tasklet, __u32 items instead of bytes, poll() support, and statistics.
+ *
+ * For debuggers, the deferred work can be frozen in a known state: with the
+ * "hold" parameter set, the work function parks (interruptibly, so no
+ * hung-task warning) after draining, its worker stays busy with
+ * simrupt_work_fn, and the next tick's queue_work() waits on the pool
+ * workqueue's inactive list (the workqueue has max_active 1) while the
+ * circ_buf fills up and then drops. A delayed work samples the producer every
+ * stats_ms, so there is always a timer-backed delayed work to look at.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,6 +30,7 @@
 #include <linux/fs.h>
 #include <linux/kfifo.h>
 #include <linux/log2.h>
+#include <linux/math64.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -53,6 +62,29 @@ static unsigned int fifo_size = 256;
 module_param(fifo_size, uint, 0444);
 MODULE_PARM_DESC(fifo_size, "kfifo items, a power of two (default 256)");
 
+static unsigned int stats_ms = 10000;
+module_param(stats_ms, uint, 0644);
+MODULE_PARM_DESC(stats_ms, "period of the rate-sampling delayed work in ms (default 10000)");
+
+static bool hold;
+static DECLARE_WAIT_QUEUE_HEAD(hold_wait);
+
+static int hold_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_bool(val, kp);
+
+	if (!ret && !READ_ONCE(hold))
+		wake_up_all(&hold_wait);
+	return ret;
+}
+
+static const struct kernel_param_ops hold_ops = {
+	.set = hold_set,
+	.get = param_get_bool,
+};
+module_param_cb(hold, &hold_ops, &hold, 0644);
+MODULE_PARM_DESC(hold, "park the work function after it drains (default off)");
+
 /* Producer side: written by the timer only. */
 static struct circ_buf fast_buf;	/* buf holds circ_size __u32 items */
 static u32 next_value;
@@ -64,11 +96,16 @@ static DEFINE_MUTEX(consumer_lock);	/* kfifo has one consumer at a time */
 static struct workqueue_struct *simrupt_wq;
 static void simrupt_work_fn(struct work_struct *work);
 static DECLARE_WORK(simrupt_work, simrupt_work_fn);
+static void simrupt_rate_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(simrupt_rate_work, simrupt_rate_fn);
 static struct timer_list simrupt_timer;
 static atomic_t open_count = ATOMIC_INIT(0);
+static bool work_running;	/* simrupt_work_fn is executing */
 
 static struct {
 	atomic64_t produced, dropped_circ, dropped_fifo, delivered, works;
+	u64 rate_last;		/* produced at the last sample */
+	u32 rate;		/* items per second over the last period */
 } stats;
 
 static u32 *fast_items(void)
@@ -117,6 +154,7 @@ static void simrupt_work_fn(struct work_struct *work)
 	int tail = fast_buf.tail;
 	bool moved = false;
 
+	WRITE_ONCE(work_running, true);
 	atomic64_inc(&stats.works);
 	while (CIRC_CNT(head, tail, circ_size) >= 1) {
 		u32 value = fast_items()[tail];
@@ -131,6 +169,22 @@ static void simrupt_work_fn(struct work_struct *work)
 	}
 	if (moved)
 		wake_up_interruptible(&rx_wait);
+	/* Kworkers take no signals: this sleeps until hold is cleared. */
+	if (wait_event_interruptible(hold_wait, !READ_ONCE(hold)))
+		pr_warn_once("work woken by a signal while held\n");
+	WRITE_ONCE(work_running, false);
+}
+
+/* Delayed work: sample the producer's rate, and re-arm while open. */
+static void simrupt_rate_fn(struct work_struct *work)
+{
+	u64 produced = atomic64_read(&stats.produced);
+	unsigned int period = max(1U, READ_ONCE(stats_ms));
+
+	WRITE_ONCE(stats.rate, div_u64((produced - stats.rate_last) * 1000, period));
+	stats.rate_last = produced;
+	if (atomic_read(&open_count))
+		schedule_delayed_work(&simrupt_rate_work, msecs_to_jiffies(period));
 }
 
 static bool simrupt_readable(void)
@@ -194,6 +248,10 @@ static long simrupt_ioctl(struct file *file, unsigned int cmd,
 	st.fifo_in = READ_ONCE(rx_fifo.kfifo.in);
 	st.fifo_out = READ_ONCE(rx_fifo.kfifo.out);
 	st.fifo_size = kfifo_size(&rx_fifo);
+	st.work_pending = work_pending(&simrupt_work);
+	st.work_running = READ_ONCE(work_running);
+	st.held = READ_ONCE(hold);
+	st.rate = READ_ONCE(stats.rate);
 	if (copy_to_user((void __user *)arg, &st, sizeof(st)))
 		return -EFAULT;
 	return 0;
@@ -201,16 +259,21 @@ static long simrupt_ioctl(struct file *file, unsigned int cmd,
 
 static int simrupt_open(struct inode *inode, struct file *file)
 {
-	if (atomic_inc_return(&open_count) == 1)
+	if (atomic_inc_return(&open_count) == 1) {
 		mod_timer(&simrupt_timer, jiffies + 1);
+		schedule_delayed_work(&simrupt_rate_work,
+				      msecs_to_jiffies(max(1U, READ_ONCE(stats_ms))));
+	}
 	return nonseekable_open(inode, file);
 }
 
 static int simrupt_release(struct inode *inode, struct file *file)
 {
 	/* The last reader stops the source; the timer rearms only while open. */
-	if (atomic_dec_and_test(&open_count))
+	if (atomic_dec_and_test(&open_count)) {
 		del_timer_sync(&simrupt_timer);
+		cancel_delayed_work_sync(&simrupt_rate_work);
+	}
 	return 0;
 }
 
@@ -249,7 +312,8 @@ static int __init simrupt_init(void)
 	if (ret)
 		goto err_circ;
 
-	simrupt_wq = alloc_workqueue("simruptd", WQ_UNBOUND, 0);
+	/* max_active 1: a second queue_work() while held waits as inactive. */
+	simrupt_wq = alloc_workqueue("simruptd", WQ_UNBOUND | WQ_SYSFS, 1);
 	if (!simrupt_wq) {
 		ret = -ENOMEM;
 		goto err_fifo;
@@ -280,6 +344,9 @@ static void __exit simrupt_exit(void)
 	misc_deregister(&simrupt_misc);
 	/* No opener is left (the module is pinned while open): no rearm. */
 	del_timer_sync(&simrupt_timer);
+	cancel_delayed_work_sync(&simrupt_rate_work);
+	WRITE_ONCE(hold, false);
+	wake_up_all(&hold_wait);
 	destroy_workqueue(simrupt_wq);
 	kfifo_free(&rx_fifo);
 	kfree(fast_buf.buf);

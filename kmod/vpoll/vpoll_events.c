@@ -123,7 +123,7 @@ void vpoll_emit(enum vpoll_kind kind, const struct vpoll_data *vd, u32 arg,
 	WRITE_ONCE(rec->seq, VPOLL_SEQ_BUSY);
 	/* Mark busy before the payload changes; pairs with vpoll_copy_record(). */
 	smp_wmb();
-	rec->ts_ns = ktime_get_ns();
+	rec->ts_ns = ktime_get_mono_fast_ns();
 	rec->instance = vd->id;
 	rec->kind = kind;
 	rec->cpu = smp_processor_id();

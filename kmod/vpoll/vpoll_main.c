@@ -19,6 +19,17 @@
 
 #include "vpoll.h"
 
+/*
+ * Test only: with debug_deadlock set, ADD/DEL wake the waiters with
+ * wake_up_poll() while holding the queue's lock, which wake_up_poll() takes
+ * again: the CPU spins forever with interrupts off. That is the bug the
+ * design notes warn about, made on purpose so that the lab can show a real
+ * lockup in a crash dump (programs/crash_deadlock.c). Root only.
+ */
+static bool debug_deadlock;
+module_param(debug_deadlock, bool, 0600);
+MODULE_PARM_DESC(debug_deadlock, "test only: make the next wake deadlock (default off)");
+
 /* Every live instance, for debuggers (waitscope walks this list). */
 static LIST_HEAD(vpoll_instances);
 static DEFINE_SPINLOCK(vpoll_instances_lock);
@@ -113,7 +124,10 @@ static long vpoll_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			vpoll_count_waiters(vd, &waiters, &exclusive);
 		vpoll_emit(VPOLL_KIND_WAKE, vd, 0, (__force u32)result, waiters,
 			   exclusive, 0);
-		wake_up_locked_poll(&vd->wqh, result);
+		if (unlikely(READ_ONCE(debug_deadlock)))
+			wake_up_poll(&vd->wqh, result);	/* never returns */
+		else
+			wake_up_locked_poll(&vd->wqh, result);
 	}
 	spin_unlock_irq(&vd->wqh.lock);
 	vpoll_events_kick();

@@ -4,8 +4,9 @@
 # host for each boot, sets LAB_NONCE, VPOLL_ARGS, SIMRUPT_ARGS, LAB_FWCFG.
 #
 # The program channel is the second serial port (/dev/ttyS1), a socket on the
-# host: init announces "WAITSCOPE_READY <nonce>" there, runs /lab/run.sh (if
-# any) with its stdin and stdout on the channel, then prints
+# host: init announces "WAITSCOPE_READY <nonce>" there, waits for the host's
+# go-ahead line, runs /lab/run.sh (if any) with its stdin and stdout on the
+# channel, then prints
 # "WAITSCOPE_EXIT <nonce> <status>". The console (ttyS0) gets kernel messages,
 # the program's stderr, and an interactive shell.
 /bin/busybox --install -s /bin
@@ -21,8 +22,12 @@ mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 LAB_FWCFG=1
 [ -f /lab/config ] && . /lab/config
 
-# qemu_fw_cfg hands VMCOREINFO to QEMU's -device vmcoreinfo, so dumps carry it.
-[ "$LAB_FWCFG" = 1 ] && insmod /lib/modules/qemu_fw_cfg.ko
+# In-tree modules, in order: qemu_fw_cfg hands VMCOREINFO to QEMU's
+# -device vmcoreinfo, so dumps carry it; pvpanic tells QEMU about a panic.
+while read -r ko; do
+	[ "$ko" = qemu_fw_cfg.ko ] && [ "$LAB_FWCFG" != 1 ] && continue
+	insmod "/lib/modules/$ko" || echo "lab: cannot load $ko" >/dev/console
+done </lib/modules/order
 insmod /lib/modules/vpoll.ko $VPOLL_ARGS || echo "lab: cannot load vpoll.ko" >/dev/console
 insmod /lib/modules/simrupt.ko $SIMRUPT_ARGS || echo "lab: cannot load simrupt.ko" >/dev/console
 
@@ -32,6 +37,9 @@ stty -F $chan 115200 raw -echo
 echo "WAITSCOPE_READY $LAB_NONCE $(cut -d' ' -f1 /proc/uptime)" >&3
 
 if [ -x /lab/run.sh ]; then
+	# The host starts what it records during the run (e.g. reading guest RAM
+	# live), then sends a line: only then does the program start.
+	read -r _ <&3
 	cd /tmp
 	/lab/run.sh <$chan >$chan 2>/dev/console
 	status=$?

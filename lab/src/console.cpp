@@ -10,6 +10,7 @@
 
 #include <waitscope/base/fd.hpp>
 #include <waitscope/base/signals.hpp>
+#include <waitscope/base/socket.hpp>
 #include <waitscope/lab/console.hpp>
 
 namespace waitscope::lab {
@@ -53,11 +54,8 @@ bool writeAll(int fd, const char* p, size_t n) {
 } // namespace
 
 int attachConsole(const std::filesystem::path& consoleSocket) {
-    base::Fd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, consoleSocket.c_str(), sizeof addr.sun_path - 1);
-    if (!sock || ::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    base::Fd sock = base::connectUnix(consoleSocket);
+    if (!sock) {
         std::fprintf(stderr, "lab: cannot connect to %s: %s\n", consoleSocket.c_str(),
                      std::strerror(errno));
         return 1;

@@ -14,7 +14,12 @@ std::string buildInitramfs(const InitramfsSpec& spec) {
     cpio.addFile("bin/busybox", base::readFile(spec.busybox), 0755);
     cpio.addSymlink("bin/sh", "busybox");
     cpio.addFile("init", GuestInitScript, 0755);
-    cpio.addFile("lib/modules/qemu_fw_cfg.ko", base::readFile(spec.kernel.fwCfgKo));
+    std::string order;
+    for (const auto& ko : spec.kernel.inTreeModules) {
+        cpio.addFile("lib/modules/" + ko.filename().string(), base::readFile(ko));
+        order += ko.filename().string() + "\n";
+    }
+    cpio.addFile("lib/modules/order", order);
     cpio.addFile("lib/modules/vpoll.ko", base::readFile(spec.kernel.vpollKo()));
     cpio.addFile("lib/modules/simrupt.ko", base::readFile(spec.kernel.simruptKo()));
     for (const auto& p : spec.programs)

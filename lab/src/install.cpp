@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 
 #include <waitscope/base/error.hpp>
 #include <waitscope/base/files.hpp>
@@ -59,9 +60,14 @@ LabKernel LabInstall::kernel(const std::string& spec) const {
     fs::path dir = m_root / "kernels" / k.release;
     k.vmlinuz = dir / "vmlinuz";
     k.vmlinux = dir / "vmlinux";
-    k.fwCfgKo = dir / "modules" / "qemu_fw_cfg.ko";
     k.kmodDir = m_root / "kmod" / k.release;
-    for (const auto& p : {k.vmlinuz, k.fwCfgKo, k.vpollKo(), k.simruptKo()})
+    std::ifstream order(dir / "modules" / "order");
+    for (std::string name; std::getline(order, name);)
+        if (!name.empty())
+            k.inTreeModules.push_back(dir / "modules" / name);
+    std::vector<fs::path> need = {k.vmlinuz, k.vpollKo(), k.simruptKo(), dir / "modules" / "order"};
+    need.insert(need.end(), k.inTreeModules.begin(), k.inTreeModules.end());
+    for (const auto& p : need)
         if (!fs::exists(p))
             throw Error("lab kernel " + k.release + " is incomplete: no " + p.string() +
                         " (build the 'kmod' target and run tools/lab/fetch-kernels.sh)");

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include <waitscope/base/error.hpp>
+#include <waitscope/base/socket.hpp>
 #include <waitscope/lab/qmp.hpp>
 
 using nlohmann::json;
@@ -17,19 +18,6 @@ using Clock = std::chrono::steady_clock;
 namespace waitscope::lab {
 
 namespace {
-base::Fd connectUnix(const std::filesystem::path& path) {
-    base::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd)
-        throw base::systemError("socket");
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.native().size() >= sizeof addr.sun_path)
-        throw Error("socket path too long: " + path.string());
-    std::strcpy(addr.sun_path, path.c_str());
-    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-        return base::Fd();
-    return fd;
-}
 
 int remainingMs(Clock::time_point deadline) {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -41,7 +29,7 @@ QmpClient QmpClient::connect(const std::filesystem::path& socket,
                              std::chrono::milliseconds timeout) {
     auto deadline = Clock::now() + timeout;
     base::Fd fd;
-    while (!(fd = connectUnix(socket))) {
+    while (!(fd = base::connectUnix(socket))) {
         if (Clock::now() >= deadline)
             throw Error("cannot connect to QMP socket " + socket.string());
         std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -2,6 +2,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include <waitscope/base/error.hpp>
 #include <waitscope/base/files.hpp>
@@ -21,6 +22,15 @@ constexpr std::string_view MarkPrefix = "WAITSCOPE_MARK ";
 
 double msSince(Clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+/// QEMU's GUEST_PANICKED event data, if one arrived.
+std::optional<json> guestPanic(Vm& vm) {
+    vm.qmp().pollEvents();
+    for (const json& ev : vm.qmp().takeEvents())
+        if (ev.value("event", "") == "GUEST_PANICKED")
+            return ev.value("data", json::object());
+    return std::nullopt;
 }
 } // namespace
 
@@ -65,9 +75,12 @@ int runLabProgram(const RunOptions& o) {
     if (o.echo)
         std::fprintf(stderr, "lab: %s ready in %.2f s (%s)\n", vm->info().release.c_str(),
                      vm->info().bootSeconds, vm->info().accel.c_str());
-    if (o.onBoot)
-        o.onBoot(*vm);
-
+    if (o.onBooted)
+        o.onBooted(*vm);
+    std::optional<Breakpoints> breaks;
+    if (!o.breaks.symbols.empty())
+        breaks.emplace(*vm, o.breaks);
+    vm->write("\n"); // the guest waits for this before it starts the program
     const std::string exitPrefix = "WAITSCOPE_EXIT " + vm->nonce() + " ";
     std::map<std::string, int> seen;
     std::vector<std::string> output;
@@ -97,7 +110,44 @@ int runLabProgram(const RunOptions& o) {
                              static_cast<long long>(o.timeout.count()), vm->consoleTail().c_str());
                 break;
             }
-            auto line = vm->readLine(200ms);
+            if (breaks && !breaks->done()) {
+                if (auto hit = breaks->poll(0ms)) {
+                    // Stopped by the gdbstub: capture as at a mark, then go on.
+                    json record = hit->toJson();
+                    record["name"] = "hit-" + std::to_string(hit->number);
+                    record["kind"] = "breakpoint";
+                    record["t_ms"] = msSince(t0);
+                    MarkContext ctx{*vm,   record["name"], o.outDir, record,
+                                    Clock::now(), output, {}};
+                    for (const auto& step : o.captures)
+                        step(ctx);
+                    breaks->resume();
+                    for (auto& job : ctx.afterResume)
+                        job();
+                    run["marks"].push_back(record);
+                    continue;
+                }
+            }
+            if (auto panic = guestPanic(*vm)) {
+                // QEMU paused the guest (pvpanic, -action panic=pause): keep it.
+                json record = {
+                    {"name", "panic"}, {"kind", "panic"}, {"t_ms", msSince(t0)}, {"qemu", *panic}};
+                fs::path path = o.outDir / "panic.vmcore";
+                auto st = dumpGuestMemory(vm->qmp(), path, o.vmcoreFormats.front(),
+                                          vm->info().release);
+                record["vmcore"] = {{"path", path.filename()}, {"bytes", st.bytes}, {"ms", st.ms}};
+                MarkContext ctx{*vm, "panic", o.outDir, record, Clock::now(), output, {}};
+                for (const auto& step : o.captures)
+                    step(ctx);
+                for (auto& job : ctx.afterResume) // the guest stays paused
+                    job();
+                run["marks"].push_back(record);
+                run["panicked"] = true;
+                status = PanicStatus;
+                std::fprintf(stderr, "lab: the guest kernel panicked; saved %s\n", path.c_str());
+                break;
+            }
+            auto line = vm->readLine(breaks && !breaks->done() ? 20ms : 200ms);
             if (!line)
                 continue;
             // The exit line follows the program's output directly, so a last
@@ -150,7 +200,20 @@ int runLabProgram(const RunOptions& o) {
     }
     if (std::string rest = vm->takePartialLine(); !rest.empty())
         emit(rest);
+    if (breaks)
+        run["breakpoints"] = {{"symbols", o.breaks.symbols},
+                              {"hits", breaks->hits()},
+                              {"kaslr_offset", breaks->kaslrOffset()}};
+    breaks.reset();
     run["exit_status"] = status;
+    if (o.onFinished) {
+        try {
+            o.onFinished(*vm, run);
+        } catch (const Error& e) {
+            std::fprintf(stderr, "lab: %s\n", e.what());
+            run["error"] = e.what();
+        }
+    }
     run["seconds"] = msSince(t0) / 1000.0;
     std::error_code ec;
     fs::copy_file(vm->info().stateDir / "console.log", o.outDir / "console.log",

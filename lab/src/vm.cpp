@@ -21,6 +21,7 @@
 #include <waitscope/base/error.hpp>
 #include <waitscope/base/files.hpp>
 #include <waitscope/base/process.hpp>
+#include <waitscope/base/socket.hpp>
 #include <waitscope/lab/initramfs.hpp>
 #include <waitscope/lab/vm.hpp>
 
@@ -37,6 +38,12 @@ namespace waitscope::lab {
 namespace {
 
 constexpr const char* RamPrefix = "waitscope-lab-";
+
+// tsc=reliable: under TCG the vCPUs' TSCs drift apart, the guest marks the TSC
+// unstable and falls back to the HPET, whose every read is an MMIO exit to
+// QEMU (microseconds): ktime_get_ns() in our recorder and clock_gettime() in
+// the programs (no vDSO on HPET) would measure the emulator, not the kernel.
+constexpr const char* GuestCmdline = "console=ttyS0 panic=-1 quiet loglevel=4 tsc=reliable";
 
 std::string randomHex(size_t n) {
     std::random_device rd;
@@ -59,16 +66,6 @@ fs::path kvmVerdictFile() {
     const char* home = std::getenv("HOME");
     fs::path dir = cache && *cache ? fs::path(cache) : fs::path(home ? home : "/tmp") / ".cache";
     return dir / "waitscope" / ("kvm-broken-" + hostKernelRelease());
-}
-
-base::Fd connectUnix(const fs::path& path) {
-    base::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    if (!fd || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-        return base::Fd();
-    return fd;
 }
 
 void writeOwner(const fs::path& stateDir) {
@@ -157,6 +154,7 @@ std::unique_ptr<Vm> Vm::boot(const VmOptions& options) {
               {"owner_pid", vm->m_info.ownerPid},
               {"boot_seconds", vm->m_info.bootSeconds},
               {"qmp", vm->m_info.stateDir / "qmp.sock"},
+              {"gdb", vm->m_info.stateDir / "gdb.sock"},
               {"console", vm->m_info.stateDir / "console.sock"},
               {"console_log", vm->m_info.stateDir / "console.log"}};
     base::writeFileAtomic(vm->m_info.stateDir / "vm.json", j.dump(2) + "\n");
@@ -178,7 +176,8 @@ void Vm::launch(const VmOptions& o, Accel accel) {
                                              "-" + m_nonce.substr(0, 6));
     fs::create_directories(o.stateDir);
     writeOwner(o.stateDir);
-    for (const char* f : {"channel.sock", "qmp.sock", "console.sock", "console.log", "vm.json"})
+    for (const char* f :
+         {"channel.sock", "qmp.sock", "gdb.sock", "console.sock", "console.log", "vm.json"})
         fs::remove(o.stateDir / f);
 
     InitramfsSpec spec;
@@ -201,7 +200,9 @@ void Vm::launch(const VmOptions& o, Accel accel) {
             ",share=on",
         "-machine", "pc,memory-backend=mem", "-m", mem, "-smp", std::to_string(o.cpus), "-kernel",
         o.kernel.vmlinuz.string(), "-initrd", (d / "initramfs.cpio").string(), "-append",
-        "console=ttyS0 panic=-1 quiet loglevel=4 " + o.append, "-device", "vmcoreinfo",
+        std::string(GuestCmdline) + " " + o.append, "-device", "vmcoreinfo",
+        // A panicking guest tells QEMU (pvpanic), which pauses it for a dump.
+        "-device", "pvpanic-pci", "-action", "panic=pause",
         // ttyS0: console (interactive through the socket, always logged).
         "-chardev",
         "socket,id=con,path=" + (d / "console.sock").string() +
@@ -210,7 +211,9 @@ void Vm::launch(const VmOptions& o, Accel accel) {
         // ttyS1: the program channel. QEMU waits for us to connect first.
         "-chardev", "socket,id=chan,path=" + (d / "channel.sock").string() + ",server=on,wait=on",
         "-serial", "chardev:chan", "-qmp",
-        "unix:" + (d / "qmp.sock").string() + ",server=on,wait=off"};
+        "unix:" + (d / "qmp.sock").string() + ",server=on,wait=off",
+        // gdbstub for kernel breakpoints (waitscope lab run --break).
+        "-gdb", "unix:" + (d / "gdb.sock").string() + ",server=on,wait=off"};
     if (accel == Accel::Kvm) {
         argv.insert(argv.end(), {"-accel", "kvm", "-cpu", "host"});
     } else {
@@ -224,7 +227,7 @@ void Vm::launch(const VmOptions& o, Accel accel) {
     m_info.qemuPid = base::spawnProcess(argv, so);
 
     auto deadline = Clock::now() + 15s;
-    while (!(m_channel = connectUnix(d / "channel.sock"))) {
+    while (!(m_channel = base::connectUnix(d / "channel.sock"))) {
         if (!base::processAlive(m_info.qemuPid) || Clock::now() >= deadline) {
             std::string log;
             try {

@@ -6,8 +6,9 @@
 #
 # For each release from kernel-releases.sh, `apt-get download` the cloud image
 # and its -dbg package and extract only what the lab needs into
-# BUILD_DIR/lab/kernels/<release>/: vmlinuz, config, System.map, vmlinux (DWARF)
-# and the few in-tree modules the initramfs loads (qemu_fw_cfg). Also extracts
+# BUILD_DIR/lab/kernels/<release>/: vmlinuz, config, vmlinux (DWARF), System.map
+# (made from the vmlinux: the image's own is a stub), and in modules/ the few
+# in-tree modules the initramfs loads (qemu_fw_cfg, pvpanic). Also extracts
 # checkpatch.pl and its data files from linux-source-6.1 for the kmod lint.
 # Idempotent: a release already extracted is skipped.
 set -euo pipefail
@@ -17,8 +18,11 @@ build=$(realpath -m "${1:?usage: fetch-kernels.sh BUILD_DIR}")
 debs="$build/cache/debs"
 mkdir -p "$debs" "$build/lab/kernels"
 
-# In-tree modules the lab initramfs needs (path relative to kernel/).
-lab_modules=(drivers/firmware/qemu_fw_cfg.ko)
+# In-tree modules the lab initramfs loads (path relative to kernel/), in load
+# order: qemu_fw_cfg hands VMCOREINFO to QEMU's dumps; pvpanic tells QEMU the
+# guest panicked (so the harness can pause it and dump it).
+lab_modules=(drivers/firmware/qemu_fw_cfg.ko drivers/misc/pvpanic/pvpanic.ko
+	drivers/misc/pvpanic/pvpanic-pci.ko)
 
 download() { # package -> path of the .deb in $debs
 	local pkg=$1 f
@@ -33,20 +37,43 @@ download() { # package -> path of the .deb in $debs
 while read -r rel; do
 	out="$build/lab/kernels/$rel"
 	[ -e "$out/.complete" ] && continue
-	rm -rf "$out" && mkdir -p "$out/modules"
+	rm -rf "$out" && mkdir -p "$out"
 	echo "fetch-kernels: $rel" >&2
 	tmp=$(mktemp -d "$build/cache/extract.XXXXXX")
 	img=$(download "linux-image-$rel")
 	[ -n "$(dpkg-deb -f "$img" Depends | grep -o "linux-image-$rel-unsigned")" ] &&
 		img=$(download "linux-image-$rel-unsigned")
 	want=("./boot/vmlinuz-$rel" "./boot/config-$rel" "./boot/System.map-$rel")
+	dpkg-deb --fsys-tarfile "$img" | tar -x -C "$tmp" "${want[@]}"
+	cp "$tmp/boot/vmlinuz-$rel" "$out/vmlinuz"
+	cp "$tmp/boot/config-$rel" "$out/config"
+	cp "$tmp/boot/System.map-$rel" "$out/System.map"
+	dbg=$(download "linux-image-$rel-dbg")
+	dpkg-deb --fsys-tarfile "$dbg" | tar -x -C "$tmp" "./usr/lib/debug/boot/vmlinux-$rel"
+	mv "$tmp/usr/lib/debug/boot/vmlinux-$rel" "$out/vmlinux"
+	rm -rf "$tmp" "$dbg"
+	echo "$rel" >"$out/release"
+	touch "$out/.complete"
+done < <("$here/kernel-releases.sh")
+
+# The in-tree modules, extracted again whenever the list changes (from the
+# image .deb, kept in the cache). modules/order lists them in load order.
+while read -r rel; do
+	out="$build/lab/kernels/$rel"
+	[ -e "$out/.complete" ] || continue
+	order=$(for m in "${lab_modules[@]}"; do basename "$m"; done)
+	[ "$(cat "$out/modules/order" 2>/dev/null)" = "$order" ] && continue
+	echo "fetch-kernels: $rel: in-tree modules" >&2
+	rm -rf "$out/modules" && mkdir -p "$out/modules"
+	tmp=$(mktemp -d "$build/cache/extract.XXXXXX")
+	img=$(download "linux-image-$rel")
+	[ -n "$(dpkg-deb -f "$img" Depends | grep -o "linux-image-$rel-unsigned")" ] &&
+		img=$(download "linux-image-$rel-unsigned")
+	want=()
 	for m in "${lab_modules[@]}"; do
 		want+=("./lib/modules/$rel/kernel/$m" "./lib/modules/$rel/kernel/$m.xz")
 	done
 	dpkg-deb --fsys-tarfile "$img" | tar -x -C "$tmp" --ignore-failed-read "${want[@]}" 2>/dev/null || true
-	cp "$tmp/boot/vmlinuz-$rel" "$out/vmlinuz"
-	cp "$tmp/boot/config-$rel" "$out/config"
-	cp "$tmp/boot/System.map-$rel" "$out/System.map"
 	for m in "${lab_modules[@]}"; do
 		name=$(basename "$m")
 		if [ -e "$tmp/lib/modules/$rel/kernel/$m.xz" ]; then
@@ -55,13 +82,19 @@ while read -r rel; do
 			cp "$tmp/lib/modules/$rel/kernel/$m" "$out/modules/$name"
 		fi
 	done
-	dbg=$(download "linux-image-$rel-dbg")
-	dpkg-deb --fsys-tarfile "$dbg" | tar -x -C "$tmp" "./usr/lib/debug/boot/vmlinux-$rel"
-	mv "$tmp/usr/lib/debug/boot/vmlinux-$rel" "$out/vmlinux"
-	rm -rf "$tmp" "$dbg"
-	echo "$rel" >"$out/release"
-	touch "$out/.complete"
+	rm -rf "$tmp"
+	echo "$order" >"$out/modules/order"
 done < <("$here/kernel-releases.sh")
+
+# Debian's System.map in the image package is a one-line stub ("The real
+# System.map is in the -dbg package"): make the real one from the vmlinux.
+for dir in "$build"/lab/kernels/*/; do
+	[ -e "$dir/.complete" ] || continue
+	if [ "$(wc -l <"$dir/System.map")" -le 1 ]; then
+		nm -n "$dir/vmlinux" | grep -v ' [aNUw] ' >"$dir/System.map.tmp"
+		mv "$dir/System.map.tmp" "$dir/System.map"
+	fi
+done
 
 # checkpatch.pl is not in the headers packages: take it from the 6.1 sources.
 cp_dir="$build/cache/checkpatch"

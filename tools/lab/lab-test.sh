@@ -7,7 +7,8 @@
 # Runs PROGRAM in a fresh lab VM with `waitscope lab run`, expects exit status
 # 0 (lab programs check themselves, dmesg included), and checks the harness
 # left no VM behind: no QEMU process of ours, no /dev/shm/waitscope-lab-* file.
-# Extra `waitscope lab run` options can be given in LAB_RUN_OPTS.
+# Extra `waitscope lab run` options can be given in LAB_RUN_OPTS; LAB_POST is a
+# command run afterwards with OUTDIR as its last argument (e.g. the oracle).
 set -uo pipefail
 ws=$1 out=$2 kernel=$3 timeout=$4
 shift 4
@@ -38,5 +39,9 @@ for pid in $(pgrep -f "qemu-system-x86_64 -name waitscope-lab-run"); do
 		status=1
 	fi
 done
-tail -n 5 "$out/stdout.txt" 2>/dev/null
+if [ $status -eq 0 ] && [ -n "${LAB_POST:-}" ]; then
+	# shellcheck disable=SC2086
+	$LAB_POST "$out" || status=1
+fi
+tail -n 5 "$out/stdout.txt" 2>/dev/null | grep -v '^fdinfo '
 exit $status

@@ -5,7 +5,9 @@
  * queue). /dev/simrupt (0666): read() returns whole __u32 items, each the
  * next value of a producer counter, so a reader sees every item in order or a
  * gap that the module counted as a drop. poll() reports EPOLLIN while the
- * kfifo holds items. Production runs while the device is open.
+ * kfifo holds items. Production runs while the device is open. The module
+ * parameters under /sys/module/simrupt/parameters/ (interval_ms, burst,
+ * produce, hold, stats_ms) steer it; see simrupt.c.
  */
 #ifndef _UAPI_LINUX_SIMRUPT_H
 #define _UAPI_LINUX_SIMRUPT_H
@@ -25,6 +27,10 @@ struct simrupt_stats {
 	__u32 fifo_in;		/* kfifo counters (free-running, in items) */
 	__u32 fifo_out;
 	__u32 fifo_size;
+	__u32 work_pending;	/* the work is queued (WORK_STRUCT_PENDING) */
+	__u32 work_running;	/* the work function is executing (or held) */
+	__u32 held;		/* the "hold" parameter */
+	__u32 rate;		/* items/s over the last stats_ms period */
 };
 
 #define SIMRUPT_IOC_MAGIC	'~'

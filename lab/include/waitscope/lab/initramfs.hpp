@@ -1,4 +1,5 @@
-// The lab's initramfs: busybox, the guest init, qemu_fw_cfg.ko, our modules,
+// The lab's initramfs: busybox, the guest init, the in-tree modules the lab
+// needs (lib/modules/order: qemu_fw_cfg, pvpanic), our modules,
 // the lab programs under /lab/bin, and per boot /lab/config and /lab/run.sh.
 #pragma once
 

@@ -1,6 +1,7 @@
 // Where the lab's parts live in a build tree (or an install):
 //
-//   <lab>/kernels/<release>/{vmlinuz,vmlinux,config,modules/*.ko}  tools/lab/fetch-kernels.sh
+//   <lab>/kernels/<release>/{vmlinuz,vmlinux,System.map,config,modules/{order,*.ko}}
+//                                                                  tools/lab/fetch-kernels.sh
 //   <lab>/kmod/<release>/{vpoll/vpoll.ko,simrupt/simrupt.ko}        kmod/CMakeLists.txt
 //   <lab>/programs/<name>                                          programs/CMakeLists.txt
 //
@@ -17,7 +18,9 @@ struct LabKernel {
     std::string release;           ///< e.g. 6.1.0-56-cloud-amd64
     std::filesystem::path vmlinuz; ///< bootable image
     std::filesystem::path vmlinux; ///< DWARF debug info (from the -dbg package)
-    std::filesystem::path fwCfgKo; ///< qemu_fw_cfg.ko (VMCOREINFO for QEMU dumps)
+    /// In-tree modules the guest loads, in order (qemu_fw_cfg.ko: VMCOREINFO
+    /// for QEMU's dumps; pvpanic*.ko: panic notification to QEMU).
+    std::vector<std::filesystem::path> inTreeModules;
     std::filesystem::path kmodDir; ///< our modules built for this release
     std::filesystem::path vpollKo() const { return kmodDir / "vpoll" / "vpoll.ko"; }
     std::filesystem::path simruptKo() const { return kmodDir / "simrupt" / "simrupt.ko"; }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <waitscope/lab/breakpoints.hpp>
 #include <waitscope/lab/vm.hpp>
 #include <waitscope/lab/vmcore.hpp>
 
@@ -39,13 +40,20 @@ struct RunOptions {
     /// Run at each mark while the VM is paused, before the vmcores are dumped
     /// (a live read then sees exactly the memory the dumps hold).
     std::vector<CaptureStep> captures;
-    /// Called once the guest is ready, before the program prints anything.
-    std::function<void(Vm&)> onBoot;
+    /// Called once the VM is ready, before the program runs its course (e.g.
+    /// to start reading guest memory live), and when the program has ended,
+    /// before the VM goes down (`run` is what run.json will hold).
+    std::function<void(Vm&)> onBooted;
+    std::function<void(Vm&, nlohmann::json& run)> onFinished;
     /// Called at each mark before the VM is paused (the program waits for
     /// its newline meanwhile), e.g. to finish loading what captures need or
     /// to rehearse a capture. Gets the program's lines so far.
     std::function<void(const std::string& mark, const std::vector<std::string>& output)>
         beforePause;
+    /// Kernel breakpoints: at each hit (up to breaks.count) the VM stays
+    /// stopped while the capture steps run for a mark named "hit-<n>", whose
+    /// run.json entry also holds the registers, arguments and stack scan.
+    BreakOptions breaks;
     std::chrono::seconds timeout{600};
     bool echo = true; ///< copy the program's output to our stdout
 };
@@ -53,8 +61,11 @@ struct RunOptions {
 /// "elf", "elf-phys" or "kdump".
 std::string dumpFormatName(DumpFormat format);
 
-/// Exit status: the program's, 124 on timeout, 128+N on signal N; throws
-/// base::Error when the VM cannot be booted.
+/// runLabProgram()'s status when the guest kernel panicked (DIR/panic.vmcore saved).
+constexpr int PanicStatus = 123;
+
+/// Exit status: the program's, 123 when the guest kernel panicked, 124 on
+/// timeout, 128+N on signal N; throws base::Error when the VM cannot be booted.
 int runLabProgram(const RunOptions& options);
 
 /// A mark name made safe as a file name ([A-Za-z0-9._-], at most 64 chars).

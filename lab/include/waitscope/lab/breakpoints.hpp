@@ -1,0 +1,65 @@
+// Kernel breakpoints in a lab VM: hardware breakpoints through QEMU's
+// gdbstub at symbols of the running kernel (KASLR resolved from the guest's
+// VMCOREINFO), and what the CPU looked like when one hit.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <waitscope/lab/gdb.hpp>
+#include <waitscope/lab/ksyms.hpp>
+
+namespace waitscope::lab {
+
+class Vm;
+
+struct BreakOptions {
+    std::vector<std::string> symbols; ///< kernel functions to stop at
+    unsigned count = 1;               ///< hits to stop for; then the breakpoints go
+};
+
+/// One stop at a breakpoint: the vCPU's registers, the function's arguments
+/// (x86-64 SysV: rdi, rsi, rdx, rcx, r8, r9) and the kernel text addresses
+/// found on its stack (a scan: the innermost entries are the real callers,
+/// deeper ones may be stale).
+struct Hit {
+    unsigned number = 0; ///< 1, 2, ...
+    std::string symbol;
+    int cpu = 0;
+    X86Regs regs{};
+    std::vector<std::pair<uint64_t, std::string>> stack;
+    nlohmann::json toJson() const;
+};
+
+class Breakpoints {
+public:
+    /// Connect to the VM's gdbstub (QEMU stops the VM while we set up), resolve
+    /// and set the breakpoints, and let the VM run. Throws base::Error for an
+    /// unknown symbol, naming it.
+    Breakpoints(Vm& vm, const BreakOptions& options);
+    ~Breakpoints();
+
+    /// Wait up to `timeout` for a breakpoint hit. When one comes the VM stays
+    /// stopped until resume(). Other stops (a QMP pause) are skipped.
+    std::optional<Hit> poll(std::chrono::milliseconds timeout);
+    /// Let the VM go on after a hit; after the last counted hit the
+    /// breakpoints are removed first.
+    void resume();
+    unsigned hits() const { return m_hits; }
+    bool done() const { return m_hits >= m_options.count; }
+    uint64_t kaslrOffset() const { return m_syms.offset(); }
+
+private:
+    BreakOptions m_options;
+    KernelSymbols m_syms;
+    std::unique_ptr<GdbClient> m_gdb;
+    std::vector<std::pair<uint64_t, std::string>> m_set; ///< address, symbol
+    unsigned m_hits = 0;
+    bool m_armed = false;
+};
+
+} // namespace waitscope::lab
