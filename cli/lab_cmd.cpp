@@ -379,21 +379,25 @@ void addLabCommands(CLI::App& app, int& status) {
     runCmd->add_option("--vmcore-format", run.vmcoreFormat,
                        "elf (default), elf-phys or kdump; several, comma-separated, write "
                        "<mark>.<format>.vmcore each");
-    runCmd->add_flag("--no-snapshot", run.noSnapshot,
-                     "Do not write DIR/<mark>.json (the snapshot read from guest RAM at each mark)");
-    runCmd->add_option("--snapshot-format", run.snapshot.formats,
-                       "Snapshot formats written at each mark: json (default), cbor, dot, text")
+    runCmd->add_flag(
+        "--no-snapshot", run.noSnapshot,
+        "Do not write DIR/<mark>.json (the snapshot read from guest RAM at each mark)");
+    runCmd
+        ->add_option("--snapshot-format", run.snapshot.formats,
+                     "Snapshot formats written at each mark: json (default), cbor, dot, text")
         ->check(CLI::IsMember({"json", "cbor", "dot", "text"}));
     runCmd->add_flag("--snapshot-pid-auto", run.snapshot.pidFromExpect,
                      "Snapshot only the process named by the program's last WAITSCOPE_EXPECT line");
     runCmd->add_flag("--snapshot-walk-paused", run.walkPaused,
                      "Walk while the VM is paused instead of copy-on-pause (rehearse, copy the "
                      "pages read, walk the copy after resuming)");
-    runCmd->add_flag("--snapshot-baseline", run.snapshot.baseline,
-                     "Also time a per-member drgn walk in the same pause (benchmarks; longer pauses)");
-    runCmd->add_option("--snapshot-arg", run.snapshot.extraArgs,
-                       "Extra waitscope dump option for the mark snapshots (repeat per word, e.g. "
-                       "--snapshot-arg=--pid --snapshot-arg=42)")
+    runCmd->add_flag(
+        "--snapshot-baseline", run.snapshot.baseline,
+        "Also time a per-member drgn walk in the same pause (benchmarks; longer pauses)");
+    runCmd
+        ->add_option("--snapshot-arg", run.snapshot.extraArgs,
+                     "Extra waitscope dump option for the mark snapshots (repeat per word, e.g. "
+                     "--snapshot-arg=--pid --snapshot-arg=42)")
         ->allow_extra_args(false);
     runCmd->add_option("--timeout", run.timeout, "Seconds before the run is killed (status 124)")
         ->capture_default_str();

@@ -1,13 +1,12 @@
-#include <chrono>
-#include <utility>
-#include <cstdio>
+#include "lab_snapshot.hpp"
 
+#include <chrono>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <utility>
 
 #include <waitscope/base/files.hpp>
-
-#include "lab_snapshot.hpp"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -74,9 +73,9 @@ void LabSnapshotter::onBoot(lab::Vm& vm) {
         return;
     }
     const auto& info = vm.info();
-    std::vector<std::string> argv = {"--lab-ram", info.ramPath.string(), "--vmlinux",
-                                     info.vmlinux.string(), "--source", "lab", "--lab-dir",
-                                     m_labRoot.string(), "--no-stacks"};
+    std::vector<std::string> argv = {
+        "--lab-ram", info.ramPath.string(), "--vmlinux",        info.vmlinux.string(), "--source",
+        "lab",       "--lab-dir",           m_labRoot.string(), "--no-stacks"};
     for (const auto& ko : {info.vpollKo, info.simruptKo}) {
         argv.push_back("--auto-module");
         argv.push_back(ko.string());

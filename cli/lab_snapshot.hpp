@@ -20,7 +20,7 @@ class LabSnapshotter {
 public:
     /// `extraArgs` are passed to the introspect session (e.g. "--pid", "42").
     struct Options {
-        std::vector<std::string> extraArgs;        ///< e.g. "--pid", "42"
+        std::vector<std::string> extraArgs; ///< e.g. "--pid", "42"
         std::vector<std::string> formats = {"json"};
         /// Snapshot only the process the program names in its last
         /// "WAITSCOPE_EXPECT {...}" line ("pid").

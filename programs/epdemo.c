@@ -44,7 +44,7 @@
 
 static int vp[3], pipefd[2], efd0, efd1, sp[2], tfd, sim = -1;
 static int ep1, ep2, ep3, ep4, ep5;
-static volatile int stopping;
+static int stopping;	/* atomic: set by main, read by the epoll_wait threads */
 
 enum { T_EPWAIT_A, T_EPWAIT_B, T_POLL, T_SELECT, T_SIMREAD, NTHREADS };
 static const char *const thread_names[NTHREADS] = {
@@ -70,7 +70,7 @@ static void *thread_main(void *arg)
 	switch (which) {
 	case T_EPWAIT_A:
 	case T_EPWAIT_B:
-		while (!stopping)
+		while (!__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
 			WS_CHECK(epoll_wait(ep2, &ev, 1, -1) < 0, "epoll_wait");
 		break;
 	case T_POLL: {
@@ -210,7 +210,7 @@ int main(int argc, char **argv)
 	ws_mark("setup");
 
 	/* Wake everybody and leave. */
-	stopping = 1;
+	__atomic_store_n(&stopping, 1, __ATOMIC_RELEASE);
 	WS_CHECK(ioctl(vp[1], VPOLL_IO_ADDEVENTS, EPOLLIN) < 0, "ADDEVENTS");
 	WS_CHECK(write(pipefd[1], "x", 1) != 1, "pipe write");
 	WS_CHECK(write(sp[0], "x", 1) != 1, "socket write");

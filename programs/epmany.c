@@ -28,14 +28,14 @@
 #include "common.h"
 
 static int idle_ep;
-static volatile pid_t waiter_tid;
+static pid_t waiter_tid;	/* atomic: set by the waiter thread */
 
 static void *waiter(void *arg)
 {
 	struct epoll_event ev;
 
 	(void)arg;
-	waiter_tid = (pid_t)syscall(SYS_gettid);
+	__atomic_store_n(&waiter_tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
 	epoll_wait(idle_ep, &ev, 1, -1);
 	return NULL;
 }
@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 		}
 	}
 	WS_CHECK(pthread_create(&th, NULL, waiter, NULL) != 0, "pthread_create");
-	while (!waiter_tid)
+	while (!__atomic_load_n(&waiter_tid, __ATOMIC_ACQUIRE))
 		usleep(1000);
 	usleep(100000);
 	if (fdinfo)

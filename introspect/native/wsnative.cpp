@@ -5,10 +5,9 @@
 // Input: a list of tables (type, addrs, [(key, column)]), each column
 // (kind, data, present, ref, offsets, sub) as built by json_out.table_spec().
 // Output: the objects' JSON lines joined by ",\n", as bytes.
-#include <sys/mman.h>
-
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <charconv>
@@ -25,8 +24,8 @@ enum class Kind { U, I, B, X, R, RV, SC, RC, S, J, RAW, RL, O, OL, Addr, Id, Typ
 
 Kind kindOf(const std::string& k) {
     static const std::pair<const char*, Kind> table[] = {
-        {"u", Kind::U},   {"i", Kind::I},     {"b", Kind::B},   {"x", Kind::X},   {"r", Kind::R},
-        {"rv", Kind::RV}, {"sc", Kind::SC},   {"rc", Kind::RC}, {"s", Kind::S},   {"j", Kind::J},
+        {"u", Kind::U},     {"i", Kind::I},   {"b", Kind::B},   {"x", Kind::X},   {"r", Kind::R},
+        {"rv", Kind::RV},   {"sc", Kind::SC}, {"rc", Kind::RC}, {"s", Kind::S},   {"j", Kind::J},
         {"raw", Kind::RAW}, {"rl", Kind::RL}, {"o", Kind::O},   {"ol", Kind::OL},
     };
     for (const auto& [name, kind] : table)
@@ -39,16 +38,16 @@ struct Column {
     std::string key;
     std::string prefix; // "\"key\":"
     Kind kind = Kind::U;
-    py::object keep;  // keeps the arrays alive
+    py::object keep; // keeps the arrays alive
     const uint64_t* u = nullptr;
     const int64_t* i = nullptr;
     const bool* b = nullptr;
     const bool* present = nullptr;
     const int64_t* offsets = nullptr;
-    py::list items;                // s / j / raw: str or None per row
-    std::vector<std::string> ref;  // type names, or pre-encoded category texts
-    std::vector<bool> refNull;     // sc/rc categories that are None
-    std::vector<Column> sub;       // o / ol
+    py::list items;               // s / j / raw: str or None per row
+    std::vector<std::string> ref; // type names, or pre-encoded category texts
+    std::vector<bool> refNull;    // sc/rc categories that are None
+    std::vector<Column> sub;      // o / ol
 };
 
 Column parse(const std::string& key, const py::tuple& spec, std::vector<py::object>& keep) {
@@ -163,9 +162,9 @@ private:
         constexpr size_t Huge = size_t{2} << 20;
         size_t cap = std::max(need, m_cap ? m_cap * 2 : size_t{8} << 20);
         cap = (cap + Huge - 1) & ~(Huge - 1);
-        void* p = m_p ? ::mremap(m_p, m_cap, cap, MREMAP_MAYMOVE)
-                      : ::mmap(nullptr, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                               -1, 0);
+        void* p =
+            m_p ? ::mremap(m_p, m_cap, cap, MREMAP_MAYMOVE)
+                : ::mmap(nullptr, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED)
             throw std::bad_alloc();
         ::madvise(p, cap, MADV_HUGEPAGE);
@@ -363,7 +362,8 @@ py::array_t<uint8_t> encodeObjects(const py::list& tables, const std::string& pr
 
 PYBIND11_MODULE(_wsnative, m) {
     m.doc() = "waitscope snapshot encoder (C++ twin of formats/json_out.py)";
-    m.def("encode_objects", &encodeObjects, py::arg("tables"), py::arg("prefix") = "",
-          py::arg("suffix") = "",
-          "prefix + JSON lines of every object of the given table specs joined by ',\\n' + suffix.");
+    m.def(
+        "encode_objects", &encodeObjects, py::arg("tables"), py::arg("prefix") = "",
+        py::arg("suffix") = "",
+        "prefix + JSON lines of every object of the given table specs joined by ',\\n' + suffix.");
 }

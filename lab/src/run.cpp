@@ -117,8 +117,8 @@ int runLabProgram(const RunOptions& o) {
                     record["name"] = "hit-" + std::to_string(hit->number);
                     record["kind"] = "breakpoint";
                     record["t_ms"] = msSince(t0);
-                    MarkContext ctx{*vm,   record["name"], o.outDir, record,
-                                    Clock::now(), output, {}};
+                    MarkContext ctx{*vm,          record["name"], o.outDir, record,
+                                    Clock::now(), output,         {}};
                     for (const auto& step : o.captures)
                         step(ctx);
                     breaks->resume();
@@ -133,8 +133,8 @@ int runLabProgram(const RunOptions& o) {
                 json record = {
                     {"name", "panic"}, {"kind", "panic"}, {"t_ms", msSince(t0)}, {"qemu", *panic}};
                 fs::path path = o.outDir / "panic.vmcore";
-                auto st = dumpGuestMemory(vm->qmp(), path, o.vmcoreFormats.front(),
-                                          vm->info().release);
+                auto st =
+                    dumpGuestMemory(vm->qmp(), path, o.vmcoreFormats.front(), vm->info().release);
                 record["vmcore"] = {{"path", path.filename()}, {"bytes", st.bytes}, {"ms", st.ms}};
                 MarkContext ctx{*vm, "panic", o.outDir, record, Clock::now(), output, {}};
                 for (const auto& step : o.captures)
@@ -175,10 +175,13 @@ int runLabProgram(const RunOptions& o) {
             if (o.vmcore) {
                 bool several = o.vmcoreFormats.size() > 1;
                 for (auto fmt : o.vmcoreFormats) {
-                    std::string suffix = several ? "." + dumpFormatName(fmt) + ".vmcore" : ".vmcore";
+                    std::string suffix =
+                        several ? "." + dumpFormatName(fmt) + ".vmcore" : ".vmcore";
                     fs::path path = o.outDir / (name + suffix);
                     auto st = dumpGuestMemory(vm->qmp(), path, fmt, vm->info().release);
-                    json entry = {{"path", path.filename()}, {"bytes", st.bytes}, {"ms", st.ms},
+                    json entry = {{"path", path.filename()},
+                                  {"bytes", st.bytes},
+                                  {"ms", st.ms},
                                   {"format", dumpFormatName(fmt)}};
                     if (several)
                         record["vmcores"].push_back(entry);

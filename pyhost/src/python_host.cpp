@@ -249,7 +249,7 @@ std::unique_ptr<IntrospectSession> IntrospectSession::open(PythonHost& host,
 }
 
 CaptureStats IntrospectSession::capture(const std::optional<std::string>& mark,
-                                       const std::optional<std::vector<int>>& pids) {
+                                        const std::optional<std::vector<int>>& pids) {
     Impl* impl = m_impl.get();
     return m_host
         .submit([impl, mark, pids]() -> CaptureStats {
@@ -354,8 +354,8 @@ std::string IntrospectSession::render(const std::string& format, const std::stri
                     throw PythonError("render: nothing captured yet", 70);
                 py::object json = py::module_::import("json");
                 py::object ex = json.attr("loads")(extra);
-                py::object out = impl->session.attr("render")(impl->capture, format,
-                                                              py::arg("extra") = ex);
+                py::object out =
+                    impl->session.attr("render")(impl->capture, format, py::arg("extra") = ex);
                 // bytes, or a numpy byte array from the C++ encoder (no copy until here)
                 py::buffer_info bi = py::buffer(out).request();
                 return std::string(static_cast<const char*>(bi.ptr),

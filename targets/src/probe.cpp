@@ -45,7 +45,8 @@ public:
         std::string out(n, '\0');
         size_t got = 0;
         while (got < n) {
-            ssize_t r = ::pread(m_fd.get(), out.data() + got, n - got, static_cast<off_t>(off + got));
+            ssize_t r =
+                ::pread(m_fd.get(), out.data() + got, n - got, static_cast<off_t>(off + got));
             if (r < 0 && errno == EINTR)
                 continue;
             if (r <= 0)
@@ -234,7 +235,8 @@ void kdumpVmcoreinfo(const Reader& read, const std::string& head, CoreInfo& info
         }
     }
     if (info.vmcoreinfo.empty())
-        throw TargetError(info.path.string() + ": kdump without VMCOREINFO; cannot tell its kernel");
+        throw TargetError(info.path.string() +
+                          ": kdump without VMCOREINFO; cannot tell its kernel");
     std::string sysname = head.substr(UtsOffset, UtsField);
     info.kdumpUtsEmpty = sysname.empty() || sysname[0] == '\0';
     info.cpus = load<int32_t>(head, 460);
@@ -266,8 +268,8 @@ CoreInfo probeKdump(const fs::path& path, const File& file, const std::string& h
         auto off = load<int64_t>(last, 0);
         auto sz = load<uint32_t>(last, 8);
         if (last.size() == 24 && static_cast<uint64_t>(off) + sz > file.size())
-            throw TargetError(path.string() + ": truncated kdump (" +
-                              std::to_string(file.size()) + " bytes, its last page ends at " +
+            throw TargetError(path.string() + ": truncated kdump (" + std::to_string(file.size()) +
+                              " bytes, its last page ends at " +
                               std::to_string(static_cast<uint64_t>(off) + sz) +
                               "); re-copy or re-dump it");
     }
@@ -346,8 +348,9 @@ CoreInfo probeCore(const fs::path& path) {
     std::string head = file.read(0, 4096);
     if (head.empty())
         throw TargetError(path.string() + ": empty file, not a vmcore");
-    if (head.compare(0, 4, "\x7f"
-                           "ELF") == 0)
+    if (head.compare(0, 4,
+                     "\x7f"
+                     "ELF") == 0)
         return probeElf(path, file);
     if (head.compare(0, 8, KdumpSignature) == 0)
         return probeKdump(path, file, head);
@@ -456,8 +459,10 @@ void checkModules(const std::vector<fs::path>& modules) {
                               ": no such file; pass the .ko that is loaded in the kernel");
         File f(m);
         std::string head = f.read(0, 18);
-        if (head.size() < 18 || head.compare(0, 4, "\x7f"
-                                                   "ELF") != 0 ||
+        if (head.size() < 18 ||
+            head.compare(0, 4,
+                         "\x7f"
+                         "ELF") != 0 ||
             load<uint16_t>(head, 16) != ET_REL)
             throw TargetError("--module " + m.string() + ": not a kernel module (.ko)");
     }

@@ -91,12 +91,13 @@ open(path, "wb").write(core_with_note(b"VMCOREINFO", 0, info))
         })
         .get();
     int progressCalls = 0;
-    auto s = IntrospectSession::open(host(), {"--vmcore", core.string(), "--lab-dir",
-                                              (fs::path(WAITSCOPE_BUILD_DIR) / "lab").string()},
-                                     [&](const std::string&, double) {
-                                         ++progressCalls;
-                                         return true;
-                                     });
+    auto s = IntrospectSession::open(
+        host(),
+        {"--vmcore", core.string(), "--lab-dir", (fs::path(WAITSCOPE_BUILD_DIR) / "lab").string()},
+        [&](const std::string&, double) {
+            ++progressCalls;
+            return true;
+        });
     EXPECT_GT(progressCalls, 0);
     EXPECT_EQ(s->console("x = 40"), "");
     EXPECT_EQ(s->console("x + 2"), "42\n");

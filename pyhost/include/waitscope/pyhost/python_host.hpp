@@ -108,9 +108,8 @@ class IntrospectSession {
 public:
     /// Open with command-line arguments (as for `python -m waitscope_introspect`,
     /// target options included). Throws PythonError.
-    static std::unique_ptr<IntrospectSession> open(PythonHost& host,
-                                                   const std::vector<std::string>& argv,
-                                                   ProgressFn progress = {});
+    static std::unique_ptr<IntrospectSession>
+    open(PythonHost& host, const std::vector<std::string>& argv, ProgressFn progress = {});
     ~IntrospectSession();
     IntrospectSession(const IntrospectSession&) = delete;
     IntrospectSession& operator=(const IntrospectSession&) = delete;
