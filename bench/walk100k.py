@@ -21,11 +21,14 @@ def main() -> int:
     ap.add_argument("--lab-dir", required=True)
     ap.add_argument("--name", default="walk100k")
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--auto-module", action="append", default=[])
     a = ap.parse_args()
     if json_out.native is None:
         print("walk100k: the C++ encoder is not built", file=sys.stderr)
         return 1
     args = ["--vmcore", a.vmcore, "--pid", str(a.pid), "--lab-dir", a.lab_dir, "--no-stacks"]
+    for m in a.auto_module:
+        args += ["--auto-module", m]
     t0 = time.perf_counter()
     s = Session(options_from_args(build_parser().parse_args(args)))
     load_ms = (time.perf_counter() - t0) * 1000
@@ -57,6 +60,7 @@ def main() -> int:
             print(f"walk100k: snapshot and reference walk disagree on {k}", file=sys.stderr)
             return 1
     items = sum(len(e["items"]) for e in ref["eps"].values())
+    mods = {m["name"]: m["debuginfo"] for m in doc["modules"]}
     value, baseline = statistics.median(values), statistics.median(baselines)
     r, tb, enc = (statistics.median(p[i] for p in parts) for i in range(3))
     print(
@@ -64,7 +68,7 @@ def main() -> int:
         f"debug info load {load_ms:.0f} ms (both); snapshot {value:.0f} ms = read {r:.0f} + tables {tb:.0f} "
         f"+ encode {enc:.0f}; per-member walk {baseline:.0f} ms; runs {[round(v) for v in values]} vs "
         f"{[round(v) for v in baselines]}; CPU time {statistics.median(cpu_v):.0f} ms vs "
-        f"{statistics.median(cpu_b):.0f} ms; load average {os.getloadavg()[0]:.1f}"
+        f"{statistics.median(cpu_b):.0f} ms; load average {os.getloadavg()[0]:.1f}; modules {mods}"
     )
     print(
         f"RESULT name={a.name} value={value:.1f} unit=ms baseline={baseline:.1f} ratio={value / baseline:.3f}"

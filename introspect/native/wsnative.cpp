@@ -122,19 +122,25 @@ public:
         if (m_p)
             ::munmap(m_p, m_cap);
     }
-    void reserveMore(size_t k) {
-        if (m_n + k > m_cap)
+    [[gnu::always_inline]] void reserveMore(size_t k) {
+        if (__builtin_expect(m_n + k > m_cap, 0))
             grow(m_n + k);
     }
-    void push_back(char c) {
+    [[gnu::always_inline]] void push_back(char c) {
         reserveMore(1);
         m_p[m_n++] = c;
     }
-    void append(const char* s, size_t k) {
+    [[gnu::always_inline]] void append(const char* s, size_t k) {
         reserveMore(k);
         std::memcpy(m_p + m_n, s, k);
         m_n += k;
     }
+    /// Room for `k` bytes at the end, to be committed with commit().
+    [[gnu::always_inline]] char* tail(size_t k) {
+        reserveMore(k);
+        return m_p + m_n;
+    }
+    [[gnu::always_inline]] void commit(size_t k) { m_n += k; }
     void append(const std::string& s) { append(s.data(), s.size()); }
     void append(const char* s) { append(s, std::strlen(s)); }
     size_t size() const { return m_n; }
@@ -158,7 +164,7 @@ public:
     }
 
 private:
-    void grow(size_t need) {
+    [[gnu::noinline, gnu::cold]] void grow(size_t need) {
         constexpr size_t Huge = size_t{2} << 20;
         size_t cap = std::max(need, m_cap ? m_cap * 2 : size_t{8} << 20);
         cap = (cap + Huge - 1) & ~(Huge - 1);
@@ -190,10 +196,16 @@ public:
         m_out.append(buf, static_cast<size_t>(r.ptr - buf));
     }
     void hex(uint64_t v) {
-        char buf[24];
-        auto r = std::to_chars(buf, buf + sizeof buf, v, 16);
-        m_out.append("0x", 2);
-        m_out.append(buf, static_cast<size_t>(r.ptr - buf));
+        // "0x" and the lower-case digits without leading zeros (as Python's
+        // format(v, "x")), written straight into the buffer.
+        static const char digits[] = "0123456789abcdef";
+        char* out = m_out.tail(18);
+        out[0] = '0';
+        out[1] = 'x';
+        int n = v ? (67 - __builtin_clzll(v)) / 4 : 1;
+        for (int i = n - 1; i >= 0; --i, v >>= 4)
+            out[2 + i] = digits[v & 15];
+        m_out.commit(static_cast<size_t>(2 + n));
     }
     void id(const std::string& type, uint64_t v) {
         if (!v) {

@@ -43,6 +43,7 @@ class KernelView:
         phys_array=None,
         modules_ok: Optional[Dict[str, bool]] = None,
         chunk_shift: int = 14,
+        phys_map=None,
     ) -> None:
         self.prog = prog
         self.syms = symbolizer
@@ -63,6 +64,7 @@ class KernelView:
             chunk_shift=chunk_shift,
             phys_read=phys_read,
             phys_array=phys_array,
+            phys_map=phys_map,
         )
         self._consts: Dict[str, Optional[int]] = {}
 

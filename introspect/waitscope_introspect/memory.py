@@ -145,6 +145,40 @@ class LayoutCache:
         return self._layouts[type_name]
 
 
+class PhysMap:
+    """
+    Physical memory as byte ranges of one array: a lab VM's RAM (one range
+    at 0) or the PT_LOADs of an ELF vmcore (file memory-mapped; paging:true
+    dumps list the direct map's segments with their physical addresses).
+
+    :param array: uint8 array (a memory map).
+    :param ranges: ``(phys_start, size, array_offset)`` triples.
+    """
+
+    def __init__(self, array: np.ndarray, ranges: Iterable[Tuple[int, int, int]]) -> None:
+        self.array = array
+        r = sorted({(s, n, o) for s, n, o in ranges if n > 0 and o + n <= len(array)})
+        # Overlapping aliases: keep the first range at each start.
+        kept: List[Tuple[int, int, int]] = []
+        for s, n, o in r:
+            if kept and s < kept[-1][0] + kept[-1][1]:
+                continue
+            kept.append((s, n, o))
+        self.starts = np.array([k[0] for k in kept], np.int64)
+        self.ends = np.array([k[0] + k[1] for k in kept], np.int64)
+        self.offs = np.array([k[2] for k in kept], np.int64)
+
+    def translate(self, phys: np.ndarray, span: int) -> Tuple[np.ndarray, np.ndarray]:
+        """``(array offset, inside)``: inside when ``[phys, phys + span)`` is in one range."""
+        if len(self.starts) == 1:
+            inside = (phys >= self.starts[0]) & (phys + span <= self.ends[0])
+            return phys - self.starts[0] + self.offs[0], inside
+        i = np.searchsorted(self.starts, phys, side="right") - 1
+        j = np.maximum(i, 0)
+        inside = (i >= 0) & (phys + span <= self.ends[j])
+        return phys - self.starts[j] + self.offs[j], inside
+
+
 class KernelMemory:
     """
     Cached, vectorised reads of kernel virtual memory.
@@ -164,6 +198,7 @@ class KernelMemory:
         chunk_shift: int = 14,
         phys_read: Optional[Callable[[int, int], bytes]] = None,
         phys_array: Optional[np.ndarray] = None,
+        phys_map: Optional["PhysMap"] = None,
     ) -> None:
         self.prog = prog
         self._phys_read = phys_read
@@ -184,13 +219,14 @@ class KernelMemory:
         # file): it is the arena itself, with no chunk copies; values
         # gathered from it are copies, so a walk read while the VM is paused
         # stays consistent after it resumes.
-        self._direct = None
-        if phys_array is not None and self.size:
-            usable = min(len(phys_array), self.size) & ~7
-            self._direct = phys_array[:usable]
-            self._arena = self._direct
-            self._views = {k: self._direct.view(dt) for k, dt in _DTYPES.items()}
-            self.size = usable
+        self._map: Optional[PhysMap] = None
+        if phys_array is not None and phys_map is None:
+            phys_map = PhysMap(phys_array, [(0, len(phys_array), 0)])
+        if phys_map is not None and self.size:
+            self._map = phys_map
+            whole = phys_map.array[: len(phys_map.array) & ~7]
+            self._arena = whole
+            self._views = {k: whole.view(dt) for k, dt in _DTYPES.items()}
         self.chunk_reads = 0
         self.object_reads = 0
         self.cancel_check: Optional[Callable[[], None]] = None
@@ -260,8 +296,11 @@ class KernelMemory:
     def read(self, addr: int, size: int) -> bytes:
         """``size`` bytes at ``addr``; raises :class:`drgn.FaultError`."""
         phys = addr - self.base
-        if self._direct is not None and 0 <= phys and phys + size <= self.size:
-            return self._direct[phys : phys + size].tobytes()
+        if self._map is not None and 0 <= phys and phys + size <= self.size:
+            pos, inside = self._map.translate(np.array([phys], np.int64), size)
+            if inside[0]:
+                p = int(pos[0])
+                return self._arena[p : p + size].tobytes()
         if self.size and 0 <= phys and phys + size <= self.size:
             c = phys >> self.shift
             if (phys + size - 1) >> self.shift == c:
@@ -294,9 +333,12 @@ class KernelMemory:
         if not self.size or not n:
             return np.zeros(n, np.int64), np.zeros(n, bool), ok
         phys = (addrs - np.uint64(self.base)).view(np.int64)
-        if self._direct is not None:
-            inside = ok & (phys >= 0) & (phys <= self.size - span)
-            return phys, inside, ok
+        if self._map is not None:
+            pos, inside = self._map.translate(phys, span)
+            inside &= (
+                ok & (phys >= 0) & (phys <= self.size - span) & (pos + span <= len(self._arena))
+            )
+            return np.where(inside, pos, 0), inside, ok
         inside = (
             ok
             & (phys >= 0)

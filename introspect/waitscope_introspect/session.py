@@ -234,6 +234,7 @@ class Session:
             None if chunked else self.target.phys_array,
             mods_ok,
             chunk_shift=12 if chunked else 14,
+            phys_map=None if chunked else self.target.phys_map,
         )
         if self.progress is not None:
             kv.mem.cancel_check = lambda: self._step("read")

@@ -69,6 +69,7 @@ class Target:
         self.load_ms = 0.0
         self.phys_read = None  # (phys, size) -> bytes, when RAM is directly mapped
         self.phys_array = None  # all of physical memory as one numpy array, when mapped
+        self.phys_map = None  # physical ranges of a memory-mapped vmcore
         self.liveram: Optional[LiveRam] = None  # a lab VM's RAM (copy-on-pause captures)
         self.live = False
         self._ram: Optional[mmap.mmap] = None
@@ -85,6 +86,7 @@ class Target:
 
     def close(self) -> None:
         self.phys_array = None
+        self.phys_map = None
         self.liveram = None
         if self._ram is not None:
             try:
@@ -133,21 +135,23 @@ def open_vmcore(
         raise IntrospectError(f"{path}: drgn cannot open it: {e}")
     _load_vmlinux(prog, vml)
     t = Target(prog, "vmcore", fmt.replace("-needs-uts", ""), path, info.vmcoreinfo, vml)
-    if fmt == "elf-phys":
-        t.phys_array = _phys_mapping(path)
+    if fmt in ("elf", "elf-phys"):
+        t.phys_map = _phys_mapping(path)
     t.load_ms = (time.perf_counter() - t0) * 1000
     return t
 
 
 def _phys_mapping(path: str):
     """
-    Physical memory of a paging:false ELF core as one read-only array, when
-    its first PT_LOAD starts at physical address 0 (QEMU's layout): the bulk
-    walkers then index it directly instead of copying chunks through drgn.
+    An ELF vmcore's physical memory as ranges of the memory-mapped file (its
+    PT_LOADs with their physical addresses): the bulk walkers then index the
+    file directly instead of copying chunks through drgn.
     """
     import struct
 
     import numpy as np
+
+    from .memory import PhysMap
 
     with open(path, "rb") as f:
         eh = f.read(64)
@@ -155,11 +159,14 @@ def _phys_mapping(path: str):
         phentsize, phnum = struct.unpack_from("<HH", eh, 0x36)
         f.seek(phoff)
         ph = f.read(phentsize * phnum)
+    ranges = []
     for i in range(phnum):
         p_type, _fl, off, _va, pa, filesz = struct.unpack_from("<IIQQQQ", ph, i * phentsize)
-        if p_type == 1 and pa == 0 and filesz >= 1 << 24:
-            return np.memmap(path, np.uint8, "r", offset=off, shape=(filesz,))
-    return None
+        if p_type == 1 and filesz:
+            ranges.append((pa, filesz, off))
+    if not ranges:
+        return None
+    return PhysMap(np.memmap(path, np.uint8, "r"), ranges)
 
 
 def open_kcore(
