@@ -109,10 +109,10 @@ Column parse(const std::string& key, const py::tuple& spec, std::vector<py::obje
     return c;
 }
 
-/// A growable byte buffer with amortised raw writes. Memory comes from
-/// mmap with transparent huge pages requested: a 150 MB snapshot then costs
-/// a few hundred page faults instead of ~40,000, and growth remaps instead of
-/// copying.
+/// A growable byte buffer with amortised raw writes. Memory comes from mmap,
+/// so growth remaps instead of copying. (Transparent huge pages were tried:
+/// faster when warm, but a fresh process pays for compaction on first touch,
+/// 300-450 ms instead of 260 ms for 150 MB; a snapshot is usually one render.)
 class Buf {
 public:
     Buf() = default;
@@ -173,7 +173,6 @@ private:
                 : ::mmap(nullptr, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED)
             throw std::bad_alloc();
-        ::madvise(p, cap, MADV_HUGEPAGE);
         m_p = static_cast<char*>(p);
         m_cap = cap;
     }
