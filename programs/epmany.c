@@ -5,7 +5,8 @@
  *
  *   epmany N [--ready EVERY] [--fdinfo] [--marks K]
  *
- * Raises RLIMIT_NOFILE to fit N (needs root for more than the hard limit),
+ * Raises RLIMIT_NOFILE to fit N (needs root for more than the hard limit)
+ * and, for N > 10000, fs.epoll.max_user_watches,
  * creates N eventfds and one epoll fd watching all of them (EPOLLIN, data =
  * the fd's index), writes to every EVERY-th eventfd (default 7; 0 = none) so
  * those epitems sit on the ready list in index order, and sleeps one thread
@@ -60,6 +61,13 @@ int main(int argc, char **argv)
 			ws_die("usage: epmany N [--ready EVERY] [--fdinfo] [--marks K]");
 	}
 	WS_CHECK(setrlimit(RLIMIT_NOFILE, &rl) < 0, "setrlimit RLIMIT_NOFILE");
+	/* The per-user epitem limit scales with RAM (4% of it): lift it (root). */
+	if (n > 10000) {
+		char v[32];
+
+		snprintf(v, sizeof(v), "%ld", n + 1024);
+		ws_write_file("/proc/sys/fs/epoll/max_user_watches", v);
+	}
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	idle_ep = epoll_create1(EPOLL_CLOEXEC);
 	WS_CHECK(ep < 0 || idle_ep < 0, "epoll_create1");

@@ -357,11 +357,29 @@ class KernelMemory:
             inside &= ~(self._bad(phys) | self._bad(phys + span - 1))
         return pos, inside, ok
 
+    def _shifted(self, kind: str, r: int) -> np.ndarray:
+        """A view of the arena as ``kind`` starting at byte ``r`` (aligned gathers
+        at positions that are all ``r`` modulo the size: an ELF vmcore's
+        segments need not start 8-aligned in the file)."""
+        if r == 0:
+            return self._views[kind]
+        key = f"{kind}+{r}"
+        v = self._views.get(key)
+        if v is None:
+            size = _DTYPES[kind].itemsize
+            n = (len(self._arena) - r) // size
+            v = self._views[key] = self._arena[r : r + n * size].view(_DTYPES[kind])
+        return v
+
     def _take(self, pos: np.ndarray, kind: str) -> np.ndarray:
         dt = _DTYPES[kind]
         size = dt.itemsize
-        if size == 1 or not np.any(pos & (size - 1)):
-            return self._views[kind][pos // size]
+        if size == 1 or not len(pos):
+            return self._views[kind][pos]
+        rem = pos & (size - 1)
+        r = int(rem[0])
+        if not np.any(rem != r):
+            return self._shifted(kind, r)[(pos - r) // size]
         return self._arena[pos[:, None] + np.arange(size)[None, :]].view(dt).reshape(-1)
 
     def _slow(
@@ -448,10 +466,11 @@ class KernelMemory:
         pos, inside, ok = self.locate(addrs + np.uint64(lo), hi - lo)
         ok = addrs != 0
         cols: Dict[str, np.ndarray] = {}
-        if inside.all() and not np.any(pos & 7):
+        r = int(pos[0] & 7) if len(pos) else 0
+        if inside.all() and not np.any((pos & 7) != r):
             # One gather of each object's words, then every field is a column.
             nw = (hi - lo) // 8
-            words = self._views["u64"][(pos >> 3)[:, None] + np.arange(nw)[None, :]]
+            words = self._shifted("u64", r)[((pos - r) >> 3)[:, None] + np.arange(nw)[None, :]]
             for p, o, k in spec:
                 dt = _DTYPES[k]
                 rel = o - lo
