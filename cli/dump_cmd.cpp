@@ -5,8 +5,8 @@
 // a missing or mismatched vmlinux, a missing module .ko or an unreadable
 // /proc/kcore is one line on stderr and exit status 2, within milliseconds.
 // Then the introspect package runs in the embedded interpreter: for a vmcore
-// or kcore through its command line; for a lab VM as a session, paused with
-// QMP around the reads only.
+// or kcore through its command line; for a lab VM as a session that pauses
+// it (QMP stop/cont) only to copy the pages a rehearsal walk read.
 #include <unistd.h>
 
 #include <chrono>
@@ -144,11 +144,15 @@ int dumpLab(const DumpFlags& f) {
     pyhost::PythonHost host;
     auto session = pyhost::IntrospectSession::open(host, argv);
     auto qmp = lab::QmpClient::connect(vm["qmp"].get<std::string>(), std::chrono::seconds(5));
+    // Copy-on-pause: rehearse while the VM runs, stop only to copy the pages
+    // the rehearsal read, walk the copy after resuming; if the memory moved in
+    // between (a page is missing), stop again and walk while stopped.
+    std::string strategy = "copy";
+    session->rehearse();
     auto t0 = Clock::now();
     qmp.execute("stop");
-    pyhost::CaptureStats st;
     try {
-        st = session->capture();
+        session->freeze();
     } catch (...) {
         qmp.execute("cont");
         throw;
@@ -156,7 +160,26 @@ int dumpLab(const DumpFlags& f) {
     auto t1 = Clock::now();
     qmp.execute("cont");
     double pause = std::chrono::duration<double, std::milli>(t1 - t0).count();
-    std::string data = session->render(f.format, "{\"pause_ms\": " + std::to_string(pause) + "}");
+    std::optional<pyhost::CaptureStats> frozen = session->captureFrozen(std::nullopt, std::nullopt);
+    pyhost::CaptureStats st;
+    if (frozen) {
+        st = *frozen;
+    } else {
+        strategy = "copy-missed-then-walk";
+        t0 = Clock::now();
+        qmp.execute("stop");
+        try {
+            st = session->capture();
+        } catch (...) {
+            qmp.execute("cont");
+            throw;
+        }
+        t1 = Clock::now();
+        qmp.execute("cont");
+        pause = std::chrono::duration<double, std::milli>(t1 - t0).count();
+    }
+    std::string data = session->render(f.format, "{\"pause_ms\": " + std::to_string(pause) +
+                                                     ", \"pause_strategy\": \"" + strategy + "\"}");
     writeOutput(f.out, data);
     if (f.timings)
         std::fprintf(stderr, "timings: load %.0f ms, read %.1f ms, VM paused %.1f ms\n", st.loadMs,
