@@ -22,6 +22,8 @@ table (``prog.symbol()`` cannot see relocated copies).
 
 import hashlib
 import os
+import shutil
+import tempfile
 from typing import Dict, Iterator, List, NamedTuple, Optional
 
 import drgn
@@ -146,13 +148,14 @@ def load_module_debuginfo(
     Load the debug info of out-of-tree modules, relocated to where they are loaded.
 
     :param paths: .ko files (each must exist; callers check that first).
-    :param cache_dir: where relocated copies are written.
+    :param cache_dir: where relocated copies are written (and removed once loaded).
     :return: one :class:`ModuleLoad` per path.
     """
     loaded = loaded_modules(prog)
     results: List[ModuleLoad] = []
     copies: List[str] = []
     pending = []
+    workdir: Optional[str] = None
     for path in paths:
         ko = ElfFile(path)
         name = _module_name(ko)
@@ -178,13 +181,12 @@ def load_module_debuginfo(
             continue
         data, _ = ko.with_section_addresses(info.sections)
         digest = hashlib.sha1(data).hexdigest()[:16]
-        os.makedirs(cache_dir, exist_ok=True)
-        copy = os.path.join(cache_dir, f"{name}-{digest}.ko")
-        if not os.path.exists(copy):
-            tmp = copy + f".{os.getpid()}.tmp"
-            with open(tmp, "wb") as f:
-                f.write(data)
-            os.replace(tmp, copy)
+        if workdir is None:
+            os.makedirs(cache_dir, exist_ok=True)
+            workdir = tempfile.mkdtemp(prefix="ko-", dir=cache_dir)
+        copy = os.path.join(workdir, f"{name}-{digest}.ko")
+        with open(copy, "wb") as f:
+            f.write(data)
         copies.append(copy)
         pending.append((name, path, ko, info, copy))
     if copies:
@@ -194,6 +196,10 @@ def load_module_debuginfo(
             # drgn < 0.0.23 on Linux >= 6.4 cannot enumerate loaded modules
             # and says so; the relocated copies are loaded regardless.
             pass
+    if workdir is not None:
+        # drgn keeps the files it loaded open: the names can go (section
+        # addresses change with every boot, so nothing here is worth keeping).
+        shutil.rmtree(workdir, ignore_errors=True)
     all_syms = []
     for name, path, ko, info, copy in pending:
         syms = []
