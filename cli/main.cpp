@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     int status = 0;
     waitscope::cli::addLabCommands(app, status);
+    waitscope::cli::addDumpCommand(app, status);
     waitscope::cli::addTimelineCommands(app, status);
     waitscope::cli::addLayoutCommands(app, status);
     try {
