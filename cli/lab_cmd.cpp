@@ -26,6 +26,7 @@
 #include <waitscope/timeline/live_capture.hpp>
 
 #include "commands.hpp"
+#include "lab_snapshot.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -248,6 +249,9 @@ struct RunFlags {
     std::string vmcoreFormat = "elf";
     unsigned timeout = 600;
     bool quiet = false;
+    bool noSnapshot = false;
+    bool walkPaused = false;
+    LabSnapshotter::Options snapshot;
     bool events = false;
     std::vector<std::string> breaks;
     unsigned breakCount = 1;
@@ -265,7 +269,12 @@ int labRun(const RunFlags& f) {
     o.vm.readyTimeout = std::chrono::seconds(std::max(120u, f.timeout));
     o.outDir = f.out;
     o.vmcore = f.vmcore;
-    o.vmcoreFormat = lab::parseDumpFormat(f.vmcoreFormat);
+    o.vmcoreFormats.clear();
+    for (size_t start = 0; start <= f.vmcoreFormat.size();) {
+        size_t end = std::min(f.vmcoreFormat.find(',', start), f.vmcoreFormat.size());
+        o.vmcoreFormats.push_back(lab::parseDumpFormat(f.vmcoreFormat.substr(start, end - start)));
+        start = end + 1;
+    }
     o.timeout = std::chrono::seconds(f.timeout);
     o.echo = !f.quiet;
     o.breaks.symbols = f.breaks;
@@ -292,6 +301,13 @@ int labRun(const RunFlags& f) {
             if (!st.error.empty())
                 run["events"]["error"] = st.error;
         };
+    }
+    std::unique_ptr<LabSnapshotter> snap;
+    if (!f.noSnapshot) {
+        auto opts = f.snapshot;
+        opts.copyOnPause = !f.walkPaused;
+        snap = std::make_unique<LabSnapshotter>(install.root(), opts);
+        snap->attach(o);
     }
     return lab::runLabProgram(o);
 }
@@ -360,8 +376,29 @@ void addLabCommands(CLI::App& app, int& status) {
     runCmd->add_option("--out", run.out, "Output directory (stdout.txt, run.json, captures)")
         ->required();
     runCmd->add_flag("--vmcore", run.vmcore, "Save DIR/<mark>.vmcore at every mark");
-    runCmd->add_option("--vmcore-format", run.vmcoreFormat, "elf (default), elf-phys or kdump")
-        ->check(CLI::IsMember({"elf", "elf-phys", "kdump"}));
+    runCmd->add_option("--vmcore-format", run.vmcoreFormat,
+                       "elf (default), elf-phys or kdump; several, comma-separated, write "
+                       "<mark>.<format>.vmcore each");
+    runCmd->add_flag(
+        "--no-snapshot", run.noSnapshot,
+        "Do not write DIR/<mark>.json (the snapshot read from guest RAM at each mark)");
+    runCmd
+        ->add_option("--snapshot-format", run.snapshot.formats,
+                     "Snapshot formats written at each mark: json (default), cbor, dot, text")
+        ->check(CLI::IsMember({"json", "cbor", "dot", "text"}));
+    runCmd->add_flag("--snapshot-pid-auto", run.snapshot.pidFromExpect,
+                     "Snapshot only the process named by the program's last WAITSCOPE_EXPECT line");
+    runCmd->add_flag("--snapshot-walk-paused", run.walkPaused,
+                     "Walk while the VM is paused instead of copy-on-pause (rehearse, copy the "
+                     "pages read, walk the copy after resuming)");
+    runCmd->add_flag(
+        "--snapshot-baseline", run.snapshot.baseline,
+        "Also time a per-member drgn walk in the same pause (benchmarks; longer pauses)");
+    runCmd
+        ->add_option("--snapshot-arg", run.snapshot.extraArgs,
+                     "Extra waitscope dump option for the mark snapshots (repeat per word, e.g. "
+                     "--snapshot-arg=--pid --snapshot-arg=42)")
+        ->allow_extra_args(false);
     runCmd->add_option("--timeout", run.timeout, "Seconds before the run is killed (status 124)")
         ->capture_default_str();
     runCmd->add_flag("-q,--quiet", run.quiet, "Do not echo the program's output");

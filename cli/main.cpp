@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(0, 1); // none: the GUI
     int status = 0;
     waitscope::cli::addLabCommands(app, status);
+    waitscope::cli::addDumpCommand(app, status);
     waitscope::cli::addTimelineCommands(app, status);
     waitscope::cli::addLayoutCommands(app, status);
     waitscope::cli::addDiffCommand(app, status);

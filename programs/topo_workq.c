@@ -82,8 +82,15 @@ static int count_kworkers(struct pool_count *pools)
 		/* Rescuers are kworker/R-<wq> on newer kernels: not pool workers. */
 		if (strncmp(comm, "kworker/", 8) || comm[8] == 'R')
 			continue;
-		if (sscanf(comm + 8, "%15[^:]", name) != 1)
+		if (sscanf(comm + 8, "%14[^:]", name) != 1)
 			continue;
+		/*
+		 * kworker/<cpu>:<n>H is the cpu's high-priority pool: "<cpu>H".
+		 * /proc/<pid>/comm may append "-<workqueue>" (wq_worker_comm()).
+		 */
+		comm[strcspn(comm, "\n-")] = '\0';
+		if (comm[strlen(comm) - 1] == 'H' && name[0] != 'u')
+			strcat(name, "H");
 		for (i = 0; i < npools && strcmp(pools[i].name, name); i++)
 			;
 		if (i == npools) {

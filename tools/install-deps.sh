@@ -32,6 +32,8 @@ pkgs=(
 	graphviz
 	# formatting and linting
 	clang-format black sparse perl python3-pytest
+	# introspection (drgn walkers): bulk reads, schema checks, CBOR checks
+	python3-numpy python3-jsonschema python3-cbor2
 )
 
 missing=()

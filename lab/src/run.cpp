@@ -34,6 +34,18 @@ std::optional<json> guestPanic(Vm& vm) {
 }
 } // namespace
 
+std::string dumpFormatName(DumpFormat format) {
+    switch (format) {
+    case DumpFormat::Elf:
+        return "elf";
+    case DumpFormat::ElfPhys:
+        return "elf-phys";
+    case DumpFormat::Kdump:
+        return "kdump";
+    }
+    return "elf";
+}
+
 std::string sanitizeMarkName(const std::string& raw) {
     std::string out;
     for (char c : raw) {
@@ -63,7 +75,6 @@ int runLabProgram(const RunOptions& o) {
     if (o.echo)
         std::fprintf(stderr, "lab: %s ready in %.2f s (%s)\n", vm->info().release.c_str(),
                      vm->info().bootSeconds, vm->info().accel.c_str());
-
     if (o.onBooted)
         o.onBooted(*vm);
     std::optional<Breakpoints> breaks;
@@ -72,9 +83,11 @@ int runLabProgram(const RunOptions& o) {
     vm->write("\n"); // the guest waits for this before it starts the program
     const std::string exitPrefix = "WAITSCOPE_EXIT " + vm->nonce() + " ";
     std::map<std::string, int> seen;
+    std::vector<std::string> output;
     int status = -1;
     auto deadline = Clock::now() + o.timeout;
     auto emit = [&](const std::string& line) {
+        output.push_back(line);
         out << line << '\n';
         out.flush();
         if (o.echo) {
@@ -104,10 +117,13 @@ int runLabProgram(const RunOptions& o) {
                     record["name"] = "hit-" + std::to_string(hit->number);
                     record["kind"] = "breakpoint";
                     record["t_ms"] = msSince(t0);
-                    MarkContext ctx{*vm, record["name"], o.outDir, record};
+                    MarkContext ctx{*vm,          record["name"], o.outDir, record,
+                                    Clock::now(), output,         {}};
                     for (const auto& step : o.captures)
                         step(ctx);
                     breaks->resume();
+                    for (auto& job : ctx.afterResume)
+                        job();
                     run["marks"].push_back(record);
                     continue;
                 }
@@ -117,11 +133,14 @@ int runLabProgram(const RunOptions& o) {
                 json record = {
                     {"name", "panic"}, {"kind", "panic"}, {"t_ms", msSince(t0)}, {"qemu", *panic}};
                 fs::path path = o.outDir / "panic.vmcore";
-                auto st = dumpGuestMemory(vm->qmp(), path, o.vmcoreFormat, vm->info().release);
+                auto st =
+                    dumpGuestMemory(vm->qmp(), path, o.vmcoreFormats.front(), vm->info().release);
                 record["vmcore"] = {{"path", path.filename()}, {"bytes", st.bytes}, {"ms", st.ms}};
-                MarkContext ctx{*vm, "panic", o.outDir, record};
+                MarkContext ctx{*vm, "panic", o.outDir, record, Clock::now(), output, {}};
                 for (const auto& step : o.captures)
                     step(ctx);
+                for (auto& job : ctx.afterResume) // the guest stays paused
+                    job();
                 run["marks"].push_back(record);
                 run["panicked"] = true;
                 status = PanicStatus;
@@ -146,18 +165,34 @@ int runLabProgram(const RunOptions& o) {
             if (int n = ++seen[name]; n > 1)
                 name += "-" + std::to_string(n);
             json record = {{"name", name}, {"t_ms", msSince(t0)}};
+            if (o.beforePause)
+                o.beforePause(name, output);
             auto paused = Clock::now();
             record["stop_ms"] = vm->pause();
-            if (o.vmcore) {
-                fs::path path = o.outDir / (name + ".vmcore");
-                auto st = dumpGuestMemory(vm->qmp(), path, o.vmcoreFormat, vm->info().release);
-                record["vmcore"] = {{"path", path.filename()}, {"bytes", st.bytes}, {"ms", st.ms}};
-            }
-            MarkContext ctx{*vm, name, o.outDir, record};
+            MarkContext ctx{*vm, name, o.outDir, record, paused, output, {}};
             for (const auto& step : o.captures)
                 step(ctx);
+            if (o.vmcore) {
+                bool several = o.vmcoreFormats.size() > 1;
+                for (auto fmt : o.vmcoreFormats) {
+                    std::string suffix =
+                        several ? "." + dumpFormatName(fmt) + ".vmcore" : ".vmcore";
+                    fs::path path = o.outDir / (name + suffix);
+                    auto st = dumpGuestMemory(vm->qmp(), path, fmt, vm->info().release);
+                    json entry = {{"path", path.filename()},
+                                  {"bytes", st.bytes},
+                                  {"ms", st.ms},
+                                  {"format", dumpFormatName(fmt)}};
+                    if (several)
+                        record["vmcores"].push_back(entry);
+                    else
+                        record["vmcore"] = entry;
+                }
+            }
             vm->resume();
             record["paused_ms"] = msSince(paused);
+            for (auto& job : ctx.afterResume)
+                job();
             run["marks"].push_back(record);
             vm->write("\n");
         }

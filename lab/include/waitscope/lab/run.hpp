@@ -22,6 +22,11 @@ struct MarkContext {
     std::string mark; ///< sanitized, unique within the run
     std::filesystem::path outDir;
     nlohmann::json& record; ///< this mark's entry in run.json; add what you saved
+    std::chrono::steady_clock::time_point pausedAt; ///< just before QMP stop was sent
+    const std::vector<std::string>& output;         ///< the program's lines so far
+    /// Work to do once the VM runs again (encoding, writing), so the pause
+    /// covers only the reads. Run in order after resume.
+    std::vector<std::function<void()>> afterResume;
 };
 
 using CaptureStep = std::function<void(MarkContext&)>;
@@ -29,14 +34,22 @@ using CaptureStep = std::function<void(MarkContext&)>;
 struct RunOptions {
     VmOptions vm; ///< vm.program must be set
     std::filesystem::path outDir;
-    bool vmcore = false; ///< save <mark>.vmcore at each mark
-    DumpFormat vmcoreFormat = DumpFormat::Elf;
-    std::vector<CaptureStep> captures; ///< run at each mark after the vmcore
+    bool vmcore = false; ///< save vmcores at each mark
+    /// One format: <mark>.vmcore. Several (tests compare them): <mark>.<format>.vmcore.
+    std::vector<DumpFormat> vmcoreFormats = {DumpFormat::Elf};
+    /// Run at each mark while the VM is paused, before the vmcores are dumped
+    /// (a live read then sees exactly the memory the dumps hold).
+    std::vector<CaptureStep> captures;
     /// Called once the VM is ready, before the program runs its course (e.g.
     /// to start reading guest memory live), and when the program has ended,
     /// before the VM goes down (`run` is what run.json will hold).
     std::function<void(Vm&)> onBooted;
     std::function<void(Vm&, nlohmann::json& run)> onFinished;
+    /// Called at each mark before the VM is paused (the program waits for
+    /// its newline meanwhile), e.g. to finish loading what captures need or
+    /// to rehearse a capture. Gets the program's lines so far.
+    std::function<void(const std::string& mark, const std::vector<std::string>& output)>
+        beforePause;
     /// Kernel breakpoints: at each hit (up to breaks.count) the VM stays
     /// stopped while the capture steps run for a mark named "hit-<n>", whose
     /// run.json entry also holds the registers, arguments and stack scan.
@@ -44,6 +57,9 @@ struct RunOptions {
     std::chrono::seconds timeout{600};
     bool echo = true; ///< copy the program's output to our stdout
 };
+
+/// "elf", "elf-phys" or "kdump".
+std::string dumpFormatName(DumpFormat format);
 
 /// runLabProgram()'s status when the guest kernel panicked (DIR/panic.vmcore saved).
 constexpr int PanicStatus = 123;

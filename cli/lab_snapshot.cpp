@@ -1,0 +1,210 @@
+#include "lab_snapshot.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <utility>
+
+#include <waitscope/base/files.hpp>
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace waitscope::cli {
+
+namespace {
+double msBetween(Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+}
+} // namespace
+
+LabSnapshotter::LabSnapshotter(fs::path labRoot, Options options)
+    : m_labRoot(std::move(labRoot)), m_options(std::move(options)) {}
+
+namespace {
+/// "pid" of the program's last WAITSCOPE_EXPECT line, if any.
+std::optional<int> expectedPid(const std::vector<std::string>& output) {
+    for (auto it = output.rbegin(); it != output.rend(); ++it) {
+        if (it->rfind("WAITSCOPE_EXPECT ", 0) != 0)
+            continue;
+        try {
+            auto j = nlohmann::json::parse(it->substr(17));
+            if (j.contains("pid"))
+                return j["pid"].get<int>();
+        } catch (const std::exception&) {
+        }
+        return std::nullopt;
+    }
+    return std::nullopt;
+}
+} // namespace
+
+LabSnapshotter::~LabSnapshotter() {
+    if (m_opening.valid()) {
+        try {
+            m_opening.get();
+        } catch (...) {
+        }
+    }
+    m_session.reset();
+    m_host.reset();
+}
+
+void LabSnapshotter::attach(lab::RunOptions& options) {
+    options.onBooted = [this, prev = options.onBooted](lab::Vm& vm) {
+        if (prev)
+            prev(vm);
+        onBoot(vm);
+    };
+    options.beforePause = [this](const std::string&, const std::vector<std::string>& output) {
+        beforePause(output);
+    };
+    options.captures.insert(options.captures.begin(),
+                            [this](lab::MarkContext& ctx) { capture(ctx); });
+}
+
+void LabSnapshotter::onBoot(lab::Vm& vm) {
+    try {
+        m_host = std::make_unique<pyhost::PythonHost>();
+    } catch (const std::exception& e) {
+        m_disabled = e.what();
+        std::fprintf(stderr, "lab: no snapshots: %s\n", e.what());
+        return;
+    }
+    const auto& info = vm.info();
+    std::vector<std::string> argv = {
+        "--lab-ram", info.ramPath.string(), "--vmlinux",        info.vmlinux.string(), "--source",
+        "lab",       "--lab-dir",           m_labRoot.string(), "--no-stacks"};
+    for (const auto& ko : {info.vpollKo, info.simruptKo}) {
+        argv.push_back("--auto-module");
+        argv.push_back(ko.string());
+    }
+    argv.insert(argv.end(), m_options.extraArgs.begin(), m_options.extraArgs.end());
+    auto* host = m_host.get();
+    // Loading debug info takes about a second: do it while the program starts.
+    m_opening = std::async(std::launch::async,
+                           [host, argv] { return pyhost::IntrospectSession::open(*host, argv); });
+}
+
+void LabSnapshotter::ready() {
+    // The first mark may come before the debug info is loaded: wait for it
+    // while the guest still runs (its program waits for our newline).
+    if (m_session || !m_disabled.empty() || !m_opening.valid())
+        return;
+    try {
+        m_session = m_opening.get();
+    } catch (const std::exception& e) {
+        m_disabled = e.what();
+        std::fprintf(stderr, "lab: no snapshots: %s\n", e.what());
+    }
+}
+
+std::optional<std::vector<int>> LabSnapshotter::pidsFor(const std::vector<std::string>& output) {
+    if (m_options.pidFromExpect) {
+        if (auto pid = expectedPid(output))
+            return std::vector<int>{*pid};
+    }
+    return std::nullopt;
+}
+
+void LabSnapshotter::beforePause(const std::vector<std::string>& output) {
+    ready();
+    m_rehearsed = false;
+    if (!m_session || !m_options.copyOnPause)
+        return;
+    try {
+        m_rehearseMs = m_session->rehearse(pidsFor(output));
+        m_rehearsed = true;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "lab: snapshot rehearsal failed (%s); walking while paused\n",
+                     e.what());
+    }
+}
+
+void LabSnapshotter::capture(lab::MarkContext& ctx) {
+    if (!m_disabled.empty())
+        return;
+    try {
+        ready();
+        if (!m_session)
+            return;
+        auto pids = pidsFor(ctx.output);
+        bool frozen = false;
+        double copied = 0;
+        pyhost::CaptureStats st;
+        bool rehearsed = std::exchange(m_rehearsed, false);
+        if (rehearsed) {
+            // The pause covers one copy of the pages the rehearsal read.
+            copied = m_session->freeze();
+            frozen = true;
+        } else {
+            st = m_session->capture(ctx.mark, pids);
+        }
+        double pause = msBetween(ctx.pausedAt, Clock::now());
+        ctx.record["snapshot"] = {{"pause_ms", pause}};
+        if (frozen)
+            ctx.record["snapshot"]["copied_bytes"] = copied;
+        if (m_options.baseline)
+            ctx.record["snapshot"]["baseline_ms"] =
+                m_session->baselineWalk(pids.value_or(std::vector<int>{}));
+        ctx.afterResume.push_back([this, &ctx, pause, frozen, pids, st]() mutable {
+            try {
+                auto& rec = ctx.record["snapshot"];
+                double pauseMs = pause;
+                std::string strategy = "walk";
+                if (frozen) {
+                    strategy = "copy";
+                    rec["rehearse_ms"] = m_rehearseMs;
+                    if (auto fst = m_session->captureFrozen(ctx.mark, pids)) {
+                        st = *fst;
+                    } else {
+                        // Memory moved between the rehearsal and the pause:
+                        // pause again and read while paused.
+                        strategy = "copy-missed-then-walk";
+                        auto t0 = Clock::now();
+                        ctx.vm.pause();
+                        try {
+                            st = m_session->capture(ctx.mark, pids);
+                        } catch (...) {
+                            ctx.vm.resume();
+                            throw;
+                        }
+                        ctx.vm.resume();
+                        pauseMs = msBetween(t0, Clock::now());
+                        rec["second_pause_ms"] = pauseMs;
+                    }
+                }
+                rec["read_ms"] = st.readMs;
+                rec["load_ms"] = st.loadMs;
+                rec["strategy"] = strategy;
+                auto t0 = Clock::now();
+                std::string extra = "{\"pause_ms\": " + std::to_string(pauseMs) +
+                                    ", \"pause_strategy\": \"" + strategy + "\"}";
+                for (const auto& fmt : m_options.formats) {
+                    std::string ext = fmt == "text" ? "txt" : fmt;
+                    fs::path out = ctx.outDir / (ctx.mark + "." + ext);
+                    std::string data = m_session->render(fmt, extra);
+                    base::writeFileAtomic(out, data);
+                    if (fmt == "json") {
+                        rec["path"] = out.filename().string();
+                        rec["bytes"] = data.size();
+                    }
+                }
+                rec["render_ms"] = msBetween(t0, Clock::now());
+            } catch (const std::exception& e) {
+                ctx.record["snapshot"]["error"] = e.what();
+                std::fprintf(stderr, "lab: snapshot at %s failed: %s\n", ctx.mark.c_str(),
+                             e.what());
+            }
+        });
+    } catch (const std::exception& e) {
+        ctx.record["snapshot"] = {{"error", e.what()}};
+        std::fprintf(stderr, "lab: snapshot at %s failed: %s\n", ctx.mark.c_str(), e.what());
+        if (!m_session) {
+            m_disabled = e.what();
+        }
+    }
+}
+
+} // namespace waitscope::cli

@@ -1,0 +1,64 @@
+// The `waitscope lab run` capture step that writes DIR/<mark>.json: a
+// snapshot read host-side from the paused guest's RAM. The debug info is
+// loaded once per run (while the guest boots), each mark costs only the
+// reads, and encoding happens after the VM was resumed.
+#pragma once
+
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <waitscope/lab/run.hpp>
+#include <waitscope/pyhost/python_host.hpp>
+
+namespace waitscope::cli {
+
+class LabSnapshotter {
+public:
+    /// `extraArgs` are passed to the introspect session (e.g. "--pid", "42").
+    struct Options {
+        std::vector<std::string> extraArgs; ///< e.g. "--pid", "42"
+        std::vector<std::string> formats = {"json"};
+        /// Snapshot only the process the program names in its last
+        /// "WAITSCOPE_EXPECT {...}" line ("pid").
+        bool pidFromExpect = false;
+        /// Also time a per-member drgn walk (waitscope_introspect.reference)
+        /// of the same processes in the same pause: run.json's
+        /// snapshot.baseline_ms (a benchmark aid; it lengthens the pause).
+        bool baseline = false;
+        /// Copy-on-pause: rehearse the walk while the VM runs, pause only to
+        /// copy the pages it read, walk the copy after resuming.
+        bool copyOnPause = true;
+    };
+    LabSnapshotter(std::filesystem::path labRoot, Options options);
+    ~LabSnapshotter();
+
+    /// Hook for RunOptions::onBooted: starts loading debug info in the background.
+    void onBoot(lab::Vm& vm);
+    /// Hook for RunOptions::captures: reads while paused, encodes after resume.
+    void capture(lab::MarkContext& ctx);
+
+    /// Wait until the session is open.
+    void ready();
+    /// Hook for RunOptions::beforePause: open, then rehearse the capture.
+    void beforePause(const std::vector<std::string>& output);
+
+    /// Install the hooks into `options`; the snapshotter must outlive the run.
+    void attach(lab::RunOptions& options);
+
+private:
+    std::filesystem::path m_labRoot;
+    Options m_options;
+    bool m_rehearsed = false;
+    double m_rehearseMs = 0;
+    std::optional<std::vector<int>> pidsFor(const std::vector<std::string>& output);
+    std::unique_ptr<pyhost::PythonHost> m_host;
+    std::future<std::unique_ptr<pyhost::IntrospectSession>> m_opening;
+    std::unique_ptr<pyhost::IntrospectSession> m_session;
+    std::string m_disabled; ///< why snapshots are off (reported once)
+};
+
+} // namespace waitscope::cli

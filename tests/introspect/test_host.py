@@ -1,0 +1,280 @@
+# SPDX-License-Identifier: MIT
+"""
+Host tests of the introspection package (label "host", no VM): the two JSON
+encoders agree byte for byte, snapshots validate against the schema, the
+golden fixture keeps its invariants, red-black checks catch broken trees, and
+bad inputs fail fast with one clear line from both command lines.
+"""
+
+import json
+import os
+import struct
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import snapcheck as sc
+from conftest import BUILD, SRC
+
+pytestmark = pytest.mark.host
+
+FIXTURES = os.path.join(SRC, "tests", "fixtures", "snapshots")
+LAB = os.path.join(BUILD, "lab")
+
+
+def _tables():
+    from waitscope_introspect.snapshot import Col, SnapshotBuilder
+
+    b = SnapshotBuilder()
+    n = 5
+    a = np.array([0xFFFF888000001000 + 0x100 * i for i in range(n)], np.uint64)
+    pres = np.array([True, False, True, True, False])
+    b.add_table(
+        "thing",
+        a[::-1].copy(),
+        {
+            "u": Col.u([0, 1, 2**64 - 1, 7, 8]),
+            "i": Col.i([-1, 0, 5, -(2**63), 2**63 - 1], pres),
+            "b": Col.b([True, False, True, False, True]),
+            "x": Col.x([0, 0xDEAD, 1, 2, 3]),
+            "r": Col.r("thing", [0, int(a[1]), 0, 0, int(a[4])]),
+            "rv": Col.rv(["thing", "other"], [0, 1, 0, 1, 0], [1, 2, 0, 3, 4], pres),
+            "sc": Col.sc(["red", None, 'quo"te\\'], [0, 1, 2, 0, 1]),
+            "rc": Col.rc(["[]", '["EXCLUSIVE"]'], [0, 1, 1, 0, 0]),
+            "s": Col.s(["a", None, "ünïcode", "tab\there", "x"]),
+            "j": Col.j([{"k": [1, 2]}, None, [], "s", 3]),
+            "raw": Col.raw(["1", "[2]", None, "{}", "null"]),
+            "rl": Col.rl("thing", [0, 0, 2, 3, 3, 5], [int(a[0]), 0, 5, 6, 7]),
+            "o": Col.o({"z": Col.u([1, 2, 3, 4, 5]), "a": Col.r("x", [0, 1, 2, 3, 4])}, pres),
+            "ol": Col.ol(
+                [0, 1, 1, 3, 3, 3], {"fd": Col.i([3, 4, 5]), "file": Col.r("file", [9, 0, 10])}
+            ),
+        },
+    )
+    b.add("thing", int(a[0]), extra="first wins?")
+    b.add("other", 0x10, value=1, nested={"b": 1, "a": [1, "x"]})
+    b.add("other", 0xFFFFFFFFC0000000, value=2)
+    return b.tables()
+
+
+def test_encoders_agree():
+    """The C++ encoder and the Python one write the same bytes; the result is valid JSON."""
+    from waitscope_introspect.formats import json_out
+
+    assert json_out.native is not None, "the _wsnative module is not built (cmake --build)"
+    tables = _tables()
+    doc = {
+        "schema": "waitscope.snapshot/1",
+        "kernel": {"release": "x", "build_id": None},
+        "capture": {"source": "vmcore"},
+    }
+    a = bytes(json_out.render_json(doc, tables, use_native=True))
+    b = json_out.render_json(doc, tables, use_native=False)
+    assert a == b
+    d = json.loads(a)
+    ids = [o["id"] for o in d["objects"]]
+    assert ids == sorted(ids), "objects are sorted by id"
+    things = [o for o in d["objects"] if o["type"] == "thing"]
+    # rows were added in reverse address order; the dict row added later for
+    # the same address loses (first wins)
+    assert things[0]["u"] == 8 and "extra" not in things[0]
+    assert "i" not in things[3] and "rv" not in things[3] and things[1]["rv"] is not None
+    assert all(list(o) == sorted(o) for o in d["objects"]), "keys are sorted"
+
+
+def test_cbor_matches_json():
+    cbor2 = pytest.importorskip("cbor2")
+    from waitscope_introspect.formats import cbor_out, json_out
+
+    tables = _tables()
+    doc = {
+        "schema": "waitscope.snapshot/1",
+        "kernel": {"release": "x", "build_id": None},
+        "capture": {"source": "vmcore"},
+    }
+    raw = cbor_out.render_cbor(doc, tables)
+    assert raw[:3] == b"\xd9\xd9\xf7"
+    decoded = cbor2.loads(raw)
+    decoded = getattr(decoded, "value", decoded)
+    assert decoded == json.loads(json_out.render_json(doc, tables, use_native=False))
+
+
+def test_golden_fixtures():
+    """Committed snapshots validate and keep their invariants."""
+    files = sorted(f for f in os.listdir(FIXTURES) if f.endswith(".json"))
+    assert files, "no golden fixtures"
+    for f in files:
+        doc = sc.load(os.path.join(FIXTURES, f))
+        problems = sc.validate_schema(doc) + sc.check_rbtrees(doc) + sc.check_links(doc)
+        assert not problems, f"{f}: " + "\n".join(problems)
+        assert doc["schema"] == "waitscope.snapshot/1"
+        assert [o["id"] for o in doc["objects"]] == sorted(o["id"] for o in doc["objects"])
+
+
+def test_rbtree_checks_catch_broken_trees():
+    """The JSON-level checks the lab tests rely on do fail on broken trees."""
+    doc = sc.load(os.path.join(FIXTURES, sorted(os.listdir(FIXTURES))[0]))
+    ix = sc.index(doc)
+    ep = max(
+        (o for o in doc["objects"] if o["type"] == "eventpoll"), key=lambda o: o["rbtree"]["count"]
+    )
+    assert ep["rbtree"]["count"] >= 3
+    root = ix[ep["rbtree"]["root"]]
+    # 1. a red root
+    root["color"] = "red"
+    assert sc.check_rbtrees(doc)
+    root["color"] = "black"
+    assert not sc.check_rbtrees(doc)
+    # 2. a broken parent link
+    child_id = root["rb"]["left"] or root["rb"]["right"]
+    child = ix[child_id]
+    saved = child["rb"]["parent"]
+    child["rb"]["parent"] = None
+    assert sc.check_rbtrees(doc)
+    child["rb"]["parent"] = saved
+    # 3. keys out of order
+    a, b = ep["rbtree"]["inorder"][:2]
+    ix[a]["tfd"], ix[b]["tfd"] = ix[b]["tfd"], ix[a]["tfd"]
+    ix[a]["file"], ix[b]["file"] = ix[b]["file"], ix[a]["file"]
+    assert sc.check_rbtrees(doc)
+
+
+def test_rbtree_forest_check():
+    """rbtree_check (the walker's own runtime check) on valid and broken forests."""
+    from waitscope_introspect.walkers.rbtree import RbForest, rbtree_check
+
+    # root B(10) with children R(5), R(15): valid
+    node = np.array([0x1000, 0x2000, 0x3000], np.uint64)
+    pc = np.array([1, 0x1000, 0x1000], np.uint64)
+    f = RbForest(
+        node,
+        np.zeros(3, np.int64),
+        pc,
+        np.array([1, -1, -1]),
+        np.array([2, -1, -1]),
+        np.array([-1, 0, 0]),
+        np.array([0, 1, 1]),
+        np.array([1, 0, 2]),
+        np.ones(3, bool),
+        np.zeros(1, bool),
+    )
+    keys = (np.array([10, 5, 15], np.uint64),)
+    assert rbtree_check(f, keys) == []
+    assert rbtree_check(f._replace(parent_color=np.array([0, 0x1000, 0x1000], np.uint64)), keys)
+    assert rbtree_check(f, (np.array([10, 15, 5], np.uint64),))
+    assert rbtree_check(f._replace(parent_color=np.array([1, 0x2000, 0x1000], np.uint64)), keys)
+
+
+# -- bad inputs -----------------------------------------------------------------
+
+
+def _core(path, vmcoreinfo: str, load_size: int = 4096, truncate_to=None):
+    from waitscope_introspect.elf import core_with_note
+
+    data = bytearray(core_with_note(b"VMCOREINFO", 0, vmcoreinfo.encode()))
+    # Make the empty PT_LOAD claim load_size bytes of file data.
+    phoff = struct.unpack_from("<Q", data, 0x20)[0]
+    struct.pack_into("<Q", data, phoff + 56 + 0x20, load_size)
+    struct.pack_into("<Q", data, phoff + 56 + 0x28, load_size)
+    data += b"\0" * load_size
+    if truncate_to is not None:
+        data = data[:truncate_to]
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def _lab_vmlinux(series):
+    import glob
+
+    cands = sorted(glob.glob(os.path.join(LAB, "kernels", f"{series}.*", "vmlinux")))
+    if not cands:
+        pytest.skip(f"no lab kernel {series} (tools/lab/fetch-kernels.sh)")
+    from waitscope_introspect.corefile import elf_file_build_id
+
+    rel = os.path.basename(os.path.dirname(cands[0]))
+    return rel, cands[0], elf_file_build_id(cands[0])
+
+
+CASES = [
+    # name, maker(tmp) -> args, expected message fragment
+    ("random", "not a vmcore"),
+    ("empty", "empty file"),
+    ("truncated", "truncated"),
+    ("non-core-elf", "not a core dump"),
+    ("wrong-vmlinux", "does not match"),
+    ("other-build", "another build"),
+    ("no-vmlinux", "no vmlinux with debug info"),
+    ("missing-ko", "no such file"),
+    ("flat-truncated", "truncated flattened"),
+    ("kdump-truncated", "truncated kdump"),
+    ("kcore", "kcore"),
+]
+
+
+def _make(case, tmp_path):
+    p = str(tmp_path / f"{case}.core")
+    if case == "random":
+        with open(p, "wb") as f:
+            f.write(os.urandom(1 << 20))
+        return ["--vmcore", p]
+    if case == "empty":
+        open(p, "wb").close()
+        return ["--vmcore", p]
+    rel, vml, bid = _lab_vmlinux("6.1")
+    info = f"OSRELEASE={rel}\nBUILD-ID={bid}\nPAGESIZE=4096\n"
+    if case == "truncated":
+        _core(p, info, load_size=1 << 20, truncate_to=4096)
+        return ["--vmcore", p]
+    if case == "non-core-elf":
+        return ["--vmcore", "/bin/true"]
+    if case == "wrong-vmlinux":
+        _core(p, info)
+        _, other, _ = _lab_vmlinux("6.12")
+        return ["--vmcore", p, "--vmlinux", other]
+    if case == "other-build":
+        _core(p, f"OSRELEASE={rel}\nBUILD-ID={'ab' * 20}\n")
+        return ["--vmcore", p]
+    if case == "no-vmlinux":
+        _core(p, "OSRELEASE=9.9.9-nonexistent\nBUILD-ID=00\n")
+        return ["--vmcore", p]
+    if case == "missing-ko":
+        _core(p, info)
+        return ["--vmcore", p, "--module", str(tmp_path / "nonexistent.ko")]
+    if case == "flat-truncated":
+        with open(p, "wb") as f:
+            f.write(b"makedumpfile".ljust(4096, b"\0") + struct.pack(">qq", 0, 100) + b"KDUMP   ")
+        return ["--vmcore", p]
+    if case == "kdump-truncated":
+        with open(p, "wb") as f:
+            f.write(b"KDUMP   " + b"\0" * 100)
+        return ["--vmcore", p]
+    if case == "kcore":
+        if os.path.exists("/proc/kcore") and os.geteuid() == 0:
+            pytest.skip("/proc/kcore is readable here")
+        return ["--kcore"]
+    raise AssertionError(case)
+
+
+@pytest.mark.parametrize("cli", ["waitscope", "python"])
+@pytest.mark.parametrize("case,fragment", CASES)
+def test_bad_input(case, fragment, cli, tmp_path, waitscope):
+    """A bad target is one line naming the problem, exit status != 0, in seconds."""
+    args = _make(case, tmp_path)
+    if cli == "waitscope":
+        cmd = [waitscope, "dump", *args]
+    else:
+        cmd = [sys.executable, "-m", "waitscope_introspect", *args, "--lab-dir", LAB]
+    env = dict(os.environ, PYTHONPATH=os.path.join(BUILD, "share", "waitscope", "python"))
+    env.pop("WAITSCOPE_DEBUG", None)
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env)
+    elapsed = time.monotonic() - t0
+    err = p.stderr.strip()
+    assert p.returncode not in (0, 70), f"exit {p.returncode}: {err}"
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert len(err.splitlines()) == 1, f"not one line: {err!r}"
+    assert fragment in err, err
+    assert elapsed < 10, f"took {elapsed:.1f} s"
