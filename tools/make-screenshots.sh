@@ -3,13 +3,15 @@
 # Regenerate the screenshots in docs/screenshots/ from the app itself, headless under Xvfb
 # (Mesa llvmpipe), on the bundled demo:
 #
-#   tools/make-screenshots.sh [BUILD_DIR]      (default: build)
+#   tools/make-screenshots.sh [BUILD_DIR [--lab]]      (default: build)
 #
 #   demo-rbtree.png     the busiest eventpoll expanded: its rbtree in red/black, the ready
 #                       list in order, who sleeps in epoll_wait, why a ready item is ready
 #   demo-overview.png   tasks, eventpolls, epitems and watched files
 #   demo-lecture.png    lecture mode after stepping to the second mark: what changed
 #   demo-workqueues.png worker pools and workqueues
+#   e2e-lab-attach.png, e2e-vmcore.png (--lab) the same eventpoll read live from a lab VM
+#                       with --lab and from its vmcore
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(realpath -m "${1:-$src/build}")
@@ -56,3 +58,12 @@ step next
 wait 20"
 shot demo-workqueues "scene workqueues
 zoom-fit"
+
+# With --lab: the end-to-end run in a lab VM (tests/app/e2e_lab.py): the app attached with
+# --lab at a topology program's mark, and the same state's vmcore.
+if [ "${2:-}" = "--lab" ]; then
+	/usr/bin/python3 "$src/tests/app/e2e_lab.py" "$ws" "$tmp/e2e" >/dev/null
+	cp "$tmp/e2e/lab.png" "$out/e2e-lab-attach.png"
+	cp "$tmp/e2e/vmcore.png" "$out/e2e-vmcore.png"
+	echo "make-screenshots: $out/e2e-lab-attach.png $out/e2e-vmcore.png"
+fi

@@ -20,6 +20,8 @@ App::App(const AppOptions& options, Fonts fonts, std::function<void()> wake)
     // Two workers: loads, scene queries and layouts, filters (the machine's other cores
     // belong to the introspection worker and the rest of the system).
     m_workers = std::make_unique<WorkerPool>(2, wake);
+    m_introspect = std::make_unique<IntrospectSource>(m_runQueue, wake);
+    m_lab = std::make_unique<LabSource>(m_runQueue, wake);
     m_views = createViews();
     if (m_options.persistSettings && !m_options.headless) {
         m_settingsFile = Settings::directory() / "settings.json";
@@ -38,11 +40,9 @@ App::App(const AppOptions& options, Fonts fonts, std::function<void()> wake)
     m_scene.kind = SceneKind::Overview;
 
     if (m_options.kcore)
-        log(LogLine::Error, "--kcore needs the introspection host (waitscope dump --kcore > "
-                            "snap.json, then open snap.json)");
+        openLive({IntrospectTarget::Kind::Kcore, ""});
     else if (!m_options.lab.empty())
-        log(LogLine::Error, "--lab needs the introspection host (waitscope lab run PROG --out D, "
-                            "then open D)");
+        openLive({IntrospectTarget::Kind::Lab, m_options.lab});
     else if (m_options.target.empty() || m_options.target == "demo")
         openDemo();
     else
@@ -51,7 +51,10 @@ App::App(const AppOptions& options, Fonts fonts, std::function<void()> wake)
 
 App::~App() {
     saveSettings();
-    m_workers.reset(); // join workers before the run queue and views go away
+    // Join the workers before the run queue and views go away.
+    m_introspect.reset();
+    m_lab.reset();
+    m_workers.reset();
 }
 
 double App::now() const {
@@ -70,17 +73,54 @@ void App::log(LogLine::Level level, std::string text) {
 
 void App::open(const std::string& target) {
     ++m_pendingLoads;
-    loadTarget(*m_workers, m_runQueue, target, [this, target](Result<Session> r) {
+    loadTarget(
+        *m_workers, m_runQueue, target,
+        [this, target](Result<Session> r) {
+            --m_pendingLoads;
+            if (!r) {
+                log(LogLine::Error, r.error().message);
+                return;
+            }
+            log(LogLine::Info,
+                "opened " + target + " (" + std::to_string(r.value().size()) + " snapshot(s))");
+            m_settings.addRecent(target);
+            m_liveTarget.reset();
+            setSession(std::make_shared<const Session>(std::move(r.value())), 0);
+        },
+        [this, target](std::filesystem::path vmcore) {
+            --m_pendingLoads;
+            m_settings.addRecent(target);
+            openLive({IntrospectTarget::Kind::Vmcore, vmcore.string()});
+        });
+}
+
+void App::openLive(const IntrospectTarget& target) {
+    const bool append = m_liveTarget && *m_liveTarget == target && m_session;
+    SnapshotPtr share = append ? m_session->entries().back().snapshot : nullptr;
+    log(LogLine::Info, "reading " + target.label() + " (the first read loads debug info)");
+    ++m_pendingLoads;
+    m_introspect->capture(target, share, [this, target](Result<SnapshotPtr> r) {
         --m_pendingLoads;
         if (!r) {
             log(LogLine::Error, r.error().message);
             return;
         }
+        const bool same = m_liveTarget && *m_liveTarget == target && m_session;
+        auto session = same ? std::make_shared<Session>(*m_session) : std::make_shared<Session>();
+        std::string name = target.kind == IntrospectTarget::Kind::Vmcore
+                               ? std::filesystem::path(target.spec).filename().string()
+                               : "capture-" + std::to_string(session->size() + 1);
+        session->append({r.value(), name, target.label()});
+        m_liveTarget = target;
         log(LogLine::Info,
-            "opened " + target + " (" + std::to_string(r.value().size()) + " snapshot(s))");
-        m_settings.addRecent(target);
-        setSession(std::make_shared<const Session>(std::move(r.value())), 0);
+            "captured " + target.label() + ": " + std::to_string(r.value()->size()) + " objects");
+        setSession(session, session->size() - 1, !same);
     });
+}
+
+void App::captureAgain() {
+    if (m_liveTarget)
+        openLive(*m_liveTarget);
 }
 
 void App::openDemo() {
@@ -109,7 +149,7 @@ SnapshotPtr App::previousSnapshot() const {
                : nullptr;
 }
 
-void App::setSession(std::shared_ptr<const Session> session, std::size_t current) {
+void App::setSession(std::shared_ptr<const Session> session, std::size_t current, bool fit) {
     m_session = std::move(session);
     m_current = std::min(current, m_session->empty() ? 0 : m_session->size() - 1);
     if (auto s = snapshot()) {
@@ -124,7 +164,8 @@ void App::setSession(std::shared_ptr<const Session> session, std::size_t current
     if (m_scene.focus.valid() && (!snapshot() || !snapshot()->find(m_scene.focus)))
         m_scene = SceneRequest{};
     snapshotChanged();
-    requestFit();
+    if (fit)
+        requestFit();
 }
 
 void App::goTo(std::size_t index) {
@@ -254,11 +295,13 @@ void App::setLecture(bool on) {
 
 bool App::animating() const {
     bool pulsing = m_changesAt >= 0 && now() - m_changesAt < (m_lecture ? 4.0 : 1.2);
-    return pulsing || !m_workers->idle() || !m_runQueue.empty() || m_pendingLoads > 0;
+    return pulsing || !m_workers->idle() || !m_introspect->idle() || !m_lab->idle() ||
+           !m_runQueue.empty() || m_pendingLoads > 0;
 }
 
 bool App::idle() const {
-    if (!m_workers->idle() || !m_runQueue.empty() || m_pendingLoads > 0)
+    if (!m_workers->idle() || !m_introspect->idle() || !m_lab->idle() || !m_runQueue.empty() ||
+        m_pendingLoads > 0)
         return false;
     for (const auto& v : m_views)
         if (v->busy())

@@ -17,6 +17,8 @@
 
 #include "../draw/graph_painter.hpp"
 #include "../scene/build.hpp"
+#include "../sources/introspect_source.hpp"
+#include "../sources/lab_source.hpp"
 #include "../views/view.hpp"
 #include "run_queue.hpp"
 #include "settings.hpp"
@@ -81,8 +83,17 @@ public:
     void requestQuit() { m_quit = true; }
 
     // [targets]
+    /// A snapshot, a session directory, or a vmcore (through the introspection worker).
     void open(const std::string& target);
     void openDemo();
+    /// Capture a live target (vmcore, /proc/kcore, lab VM). Captures of the target the
+    /// session came from are appended to it (diffs, stepping); others start a new session.
+    void openLive(const IntrospectTarget& target);
+    /// Capture the session's live target again (nothing when the session is from files).
+    void captureAgain();
+    [[nodiscard]] const std::optional<IntrospectTarget>& liveTarget() const { return m_liveTarget; }
+    [[nodiscard]] IntrospectSource& introspect() { return *m_introspect; }
+    [[nodiscard]] LabSource& lab() { return *m_lab; }
 
     // [session]
     [[nodiscard]] std::shared_ptr<const model::Session> session() const { return m_session; }
@@ -152,7 +163,8 @@ public:
     [[nodiscard]] std::string report() const;
 
 private:
-    void setSession(std::shared_ptr<const model::Session> session, std::size_t current);
+    void setSession(std::shared_ptr<const model::Session> session, std::size_t current,
+                    bool fit = true);
     void snapshotChanged();
     void computeChanges();
     void drawMenuBar();
@@ -166,6 +178,9 @@ private:
     Fonts m_fonts;
     RunQueue m_runQueue;
     std::unique_ptr<WorkerPool> m_workers;
+    std::unique_ptr<IntrospectSource> m_introspect;
+    std::unique_ptr<LabSource> m_lab;
+    std::optional<IntrospectTarget> m_liveTarget;
     Settings m_settings;
     std::filesystem::path m_settingsFile;
     ViewList m_views;

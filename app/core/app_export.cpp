@@ -65,7 +65,11 @@ std::string App::report() const {
     out += " snapshot=" + std::to_string(s ? m_current + 1 : 0) + "/" +
            std::to_string(m_session ? m_session->size() : 0);
     if (s) {
-        out += " mark=" + std::string((*m_session)[m_current].name);
+        std::string mark = (*m_session)[m_current].name;
+        for (char& c : mark)
+            if (c == ' ' || c == '=')
+                c = '_'; // one token per value
+        out += " mark=" + mark;
         out += " objects=" + std::to_string(s->size());
     }
     out +=

@@ -133,6 +133,8 @@ void App::drawMenuBar() {
             openView("Targets");
         if (ImGui::MenuItem("Open the demo"))
             openDemo();
+        if (ImGui::MenuItem("Capture again", "F5", false, m_liveTarget.has_value()))
+            captureAgain();
         if (ImGui::BeginMenu("Recent", !m_settings.recent.empty())) {
             for (const std::string& r : std::vector<std::string>(m_settings.recent))
                 if (ImGui::MenuItem(r.c_str()))
@@ -224,7 +226,12 @@ void App::drawStatusBar() {
     } else {
         ImGui::TextUnformatted(m_pendingLoads ? "loading..." : "no snapshot open (File > Open)");
     }
-    for (const JobPtr& job : m_workers->active()) {
+    std::vector<JobPtr> jobs = m_workers->active();
+    for (const JobPtr& j : m_introspect->active())
+        jobs.push_back(j);
+    for (const JobPtr& j : m_lab->active())
+        jobs.push_back(j);
+    for (const JobPtr& job : jobs) {
         ImGui::SameLine(0, 24);
         double p = job->progress();
         ImGui::TextUnformatted(job->label().c_str());
@@ -235,8 +242,10 @@ void App::drawStatusBar() {
         if (job->cancellable) {
             ImGui::SameLine();
             ImGui::PushID(job.get());
-            if (ImGui::SmallButton("Cancel"))
+            if (ImGui::SmallButton("Cancel")) {
                 job->cancel();
+                m_introspect->cancelRunning();
+            }
             ImGui::PopID();
         }
     }
@@ -283,6 +292,8 @@ void App::handleShortcuts() {
         showScene(SceneRequest{});
     if (charKeyPressed('F'))
         requestFit();
+    if (ImGui::IsKeyPressed(294 /* GLFW_KEY_F5 */, false))
+        captureAgain();
 }
 
 } // namespace waitscope::app

@@ -25,6 +25,7 @@ constexpr Verb Verbs[] = {
     {"scene", 1, 1},     {"zoom-fit", 0, 0}, {"step", 1, 1},       {"lecture", 1, 1},
     {"wait-idle", 0, 0}, {"wait", 1, 1},     {"screenshot", 1, 1}, {"export", 2, 2},
     {"resize", 2, 2},    {"report", 0, 0},   {"expect", 2, 2},     {"quit", 0, 0},
+    {"console", 1, -1},
 };
 
 bool toInt(const std::string& s, long long& v) {
@@ -249,6 +250,15 @@ bool ScriptRunner::run(App& app, const ScriptAction& a) {
         std::string report = app.report() + " ";
         if (report.find(" " + args[0] + "=" + args[1] + " ") == std::string::npos)
             return fail(a, "expected " + args[0] + "=" + args[1] + " in: " + app.report());
+    } else if (a.verb == "console") {
+        std::string code;
+        for (const std::string& w : args)
+            code += (code.empty() ? "" : " ") + w;
+        // The runner waits for the introspection worker (idle) before the next action.
+        app.introspect().console(code, [](std::string out) {
+            std::printf("CONSOLE %s%s", out.c_str(), out.empty() || out.back() != '\n' ? "\n" : "");
+            std::fflush(stdout);
+        });
     } else if (a.verb == "quit") {
         m_done = true;
     }

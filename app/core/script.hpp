@@ -11,10 +11,12 @@
 //   wait-idle                             wait FRAMES
 //   screenshot PATH                       export png|svg|dot|json|cbor PATH
 //   resize W H                            report
-//   expect KEY VALUE                      quit
+//   expect KEY VALUE                      console PYTHON...
+//   quit
 //
 // `report` prints "REPORT key=value ..." on stdout from the app's model and draw lists;
-// `expect` fails the run unless the report has KEY=VALUE.
+// `expect` fails the run unless the report has KEY=VALUE; `console` runs Python in the drgn
+// console of the open live target and prints "CONSOLE <output>".
 #pragma once
 
 #include <filesystem>

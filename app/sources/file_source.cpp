@@ -34,37 +34,39 @@ TargetKind classifyTarget(const fs::path& path) {
     return TargetKind::Unknown;
 }
 
-JobPtr loadTarget(WorkerPool& pool, RunQueue& queue, const fs::path& path, SessionCallback done) {
-    return pool.submit("Opening " + path.filename().string(), [&queue, path, done](Job& job) {
-        model::LoadOptions o;
-        o.cancel = job.cancelFlag();
-        o.progress = [&job](double f) { job.setProgress(f); };
-        auto result = [&]() -> model::Result<model::Session> {
-            switch (classifyTarget(path)) {
-            case TargetKind::Missing:
-                return model::Error{model::ErrorKind::Io, path.string() + ": no such file"};
-            case TargetKind::SessionDir: {
-                auto files = model::sessionFiles(path);
-                if (files.empty())
-                    return model::Error{model::ErrorKind::Io,
-                                        path.string() + ": no snapshots (*.json, *.cbor) here"};
-                return model::loadSession(files, o);
+JobPtr loadTarget(WorkerPool& pool, RunQueue& queue, const fs::path& path, SessionCallback done,
+                  std::function<void(fs::path)> onVmcore) {
+    return pool.submit(
+        "Opening " + path.filename().string(), [&queue, path, done, onVmcore](Job& job) {
+            if (classifyTarget(path) == TargetKind::Vmcore) {
+                queue.post([onVmcore, path] { onVmcore(path); });
+                return;
             }
-            case TargetKind::Vmcore:
+            model::LoadOptions o;
+            o.cancel = job.cancelFlag();
+            o.progress = [&job](double f) { job.setProgress(f); };
+            auto result = [&]() -> model::Result<model::Session> {
+                switch (classifyTarget(path)) {
+                case TargetKind::Missing:
+                    return model::Error{model::ErrorKind::Io, path.string() + ": no such file"};
+                case TargetKind::SessionDir: {
+                    auto files = model::sessionFiles(path);
+                    if (files.empty())
+                        return model::Error{model::ErrorKind::Io,
+                                            path.string() + ": no snapshots (*.json, *.cbor) here"};
+                    return model::loadSession(files, o);
+                }
+                case TargetKind::Vmcore: // handled above
+                case TargetKind::Snapshot:
+                    return model::loadSession({path}, o);
+                case TargetKind::Unknown:
+                    break;
+                }
                 return model::Error{model::ErrorKind::NotASnapshot,
-                                    path.string() +
-                                        " is a vmcore: opening vmcores needs the introspection "
-                                        "host; use `waitscope dump --vmcore` to make a snapshot"};
-            case TargetKind::Snapshot:
-                return model::loadSession({path}, o);
-            case TargetKind::Unknown:
-                break;
-            }
-            return model::Error{model::ErrorKind::NotASnapshot,
-                                path.string() + ": neither a snapshot nor a vmcore"};
-        }();
-        queue.post([done, r = std::move(result)]() mutable { done(std::move(r)); });
-    });
+                                    path.string() + ": neither a snapshot nor a vmcore"};
+            }();
+            queue.post([done, r = std::move(result)]() mutable { done(std::move(r)); });
+        });
 }
 
 fs::path findDemo() {
@@ -85,7 +87,7 @@ fs::path findDemo() {
 JobPtr loadDemo(WorkerPool& pool, RunQueue& queue, SessionCallback done) {
     fs::path dir = findDemo();
     if (!dir.empty())
-        return loadTarget(pool, queue, dir, std::move(done));
+        return loadTarget(pool, queue, dir, std::move(done), [](fs::path) {});
     return pool.submit("Opening the embedded demo", [&queue, done](Job& job) {
         model::Session session;
         std::optional<model::Error> error;

@@ -21,10 +21,10 @@ enum class TargetKind { Snapshot, SessionDir, Vmcore, Missing, Unknown };
 
 using SessionCallback = std::function<void(model::Result<model::Session>)>;
 
-/// Load `path` on the pool; `done` runs on the UI thread through `queue`. Vmcores are
-/// refused with a message until the introspection host is wired in.
+/// Load `path` on the pool; `done` runs on the UI thread through `queue`. A vmcore is not
+/// loaded here: `onVmcore` gets its path (UI thread) to hand to the introspection worker.
 JobPtr loadTarget(WorkerPool& pool, RunQueue& queue, const std::filesystem::path& path,
-                  SessionCallback done);
+                  SessionCallback done, std::function<void(std::filesystem::path)> onVmcore);
 
 /// Where the bundled demo is: $WAITSCOPE_DEMO, the build tree's assets/demo, or the
 /// installed share/waitscope/demo next to the executable; empty when none exists.

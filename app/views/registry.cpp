@@ -11,6 +11,7 @@ std::unique_ptr<View> makeGraphView();
 std::unique_ptr<View> makeInspectorView();
 std::unique_ptr<View> makeDiffView();
 std::unique_ptr<View> makeLogView();
+std::unique_ptr<View> makeConsoleView();
 std::unique_ptr<View> makeExportView();
 
 ViewList createViews() {
@@ -22,6 +23,7 @@ ViewList createViews() {
     v.push_back(makeInspectorView());
     v.push_back(makeDiffView());
     v.push_back(makeLogView());
+    v.push_back(makeConsoleView());
     v.push_back(makeExportView());
     return v;
 }

@@ -1,9 +1,11 @@
-// Targets: open a snapshot, a session directory (a lab run) or the demo; a small file
-// browser (listed on a worker), drag and drop onto the window, the recent list, and the
-// snapshots of the open session.
+// Targets: open a snapshot, a session directory (a lab run), a vmcore or the demo; a small
+// file browser (listed on a worker), drag and drop onto the window, the recent list, the
+// snapshots of the open session; the live kernel; lab VMs (boot, capture, pause/resume,
+// stop) and lab programs run with snapshots at their marks.
 #include <algorithm>
 #include <filesystem>
 #include <set>
+#include <sstream>
 
 #include "../core/app.hpp"
 #include "view.hpp"
@@ -64,16 +66,113 @@ public:
                     ImGui::SetTooltip("%s", e.source.string().c_str());
             }
         }
-        if (ImGui::CollapsingHeader("Live kernel and lab VM")) {
-            ImGui::PushTextWrapPos(0);
-            ImGui::TextDisabled("Snapshots of a live kernel or a running lab VM come from the "
-                                "introspection worker. From a shell: `waitscope lab run topo_basic "
-                                "--out DIR` captures every mark of a lab program; open DIR here.");
-            ImGui::PopTextWrapPos();
-        }
+        liveTargets(app);
     }
 
 private:
+    void liveTargets(App& app) {
+        if (app.liveTarget()) {
+            std::string label = "Capture " + app.liveTarget()->label() + " again (F5)";
+            if (ImGui::Button(label.c_str()))
+                app.captureAgain();
+        }
+        if (ImGui::CollapsingHeader("Live kernel")) {
+            ImGui::TextDisabled("/proc/kcore of this machine (needs root and the kernel's debug "
+                                "info)");
+            if (ImGui::Button("Read the live kernel"))
+                app.openLive({IntrospectTarget::Kind::Kcore, ""});
+        }
+        if (ImGui::CollapsingHeader("Lab VMs", ImGuiTreeNodeFlags_DefaultOpen))
+            labVms(app);
+        if (ImGui::CollapsingHeader("Run a lab program"))
+            labRun(app);
+    }
+
+    void labVms(App& app) {
+        if (!m_vmsListed || ImGui::SmallButton("Refresh")) {
+            m_vmsListed = true;
+            app.lab().refresh([this](std::vector<LabVmInfo> vms) { m_vms = std::move(vms); });
+        }
+        if (m_vms.empty())
+            ImGui::TextDisabled("no lab VM is running");
+        for (const LabVmInfo& vm : m_vms) {
+            ImGui::PushID(vm.name.c_str());
+            ImGui::Text("%s  %s (%s)", vm.name.c_str(), vm.release.c_str(), vm.accel.c_str());
+            if (ImGui::SmallButton("Capture"))
+                app.openLive({IntrospectTarget::Kind::Lab, vm.name});
+            ImGui::SameLine();
+            auto report = [&app](std::string error) {
+                if (!error.empty())
+                    app.log(LogLine::Error, "lab: " + error);
+            };
+            if (ImGui::SmallButton("Pause"))
+                app.lab().setPaused(vm, true, report);
+            ImGui::SameLine();
+            if (ImGui::SmallButton("Resume"))
+                app.lab().setPaused(vm, false, report);
+            ImGui::SameLine();
+            if (ImGui::SmallButton("Stop"))
+                app.lab().stop(vm.name, [this, &app](std::string error) {
+                    if (!error.empty())
+                        app.log(LogLine::Error, "lab stop: " + error);
+                    m_vmsListed = false;
+                });
+            ImGui::PopID();
+        }
+        ImGui::SetNextItemWidth(140);
+        ImGui::InputText("##vmname", m_vmName, sizeof m_vmName);
+        ImGui::SameLine();
+        if (ImGui::Button("Boot a lab VM") && m_vmName[0])
+            app.lab().boot(m_vmName, [this, &app](std::string error) {
+                if (!error.empty())
+                    app.log(LogLine::Error, "lab boot: " + error);
+                m_vmsListed = false;
+            });
+    }
+
+    void labRun(App& app) {
+        if (!m_programsListed) {
+            m_programsListed = true;
+            app.workers().submit("Listing lab programs", [this, &app](Job&) {
+                auto names = LabSource::programs();
+                app.runQueue().post([this, names] { m_programs = names; });
+            });
+        }
+        if (m_programs.empty()) {
+            ImGui::TextDisabled("no lab programs (build with -DWAITSCOPE_LAB=ON)");
+            return;
+        }
+        m_program = std::min(m_program, m_programs.size() - 1);
+        ImGui::SetNextItemWidth(160);
+        if (ImGui::BeginCombo("##prog", m_programs[m_program].c_str())) {
+            for (std::size_t i = 0; i < m_programs.size(); ++i)
+                if (ImGui::Selectable(m_programs[i].c_str(), i == m_program))
+                    m_program = i;
+            ImGui::EndCombo();
+        }
+        ImGui::SameLine();
+        ImGui::SetNextItemWidth(-70);
+        ImGui::InputTextWithHint("##args", "arguments", m_args, sizeof m_args);
+        ImGui::SameLine();
+        if (ImGui::Button("Run")) {
+            std::vector<std::string> args;
+            std::istringstream words(m_args);
+            for (std::string w; words >> w;)
+                args.push_back(w);
+            std::string prog = m_programs[m_program];
+            app.log(LogLine::Info, "running " + prog + " in a lab VM (snapshots at its marks)");
+            app.lab().runProgram(prog, args,
+                                 [&app, prog](std::filesystem::path dir, std::string error) {
+                                     if (!error.empty()) {
+                                         app.log(LogLine::Error, "lab run " + prog + ": " + error);
+                                         return;
+                                     }
+                                     app.open(dir.string());
+                                 });
+        }
+        ImGui::TextDisabled("boots a VM, runs it, snapshots every WAITSCOPE_MARK, opens the run");
+    }
+
     void openPath(App& app, const std::string& p) {
         app.settings().lastDir = fs::path(p).parent_path().string();
         app.open(p);
@@ -160,6 +259,13 @@ private:
     JobPtr m_job;
     std::shared_ptr<const Listing> m_listing;
     std::set<std::string> m_sessions;
+    std::vector<LabVmInfo> m_vms;
+    bool m_vmsListed = false;
+    char m_vmName[64] = "default";
+    std::vector<std::string> m_programs;
+    bool m_programsListed = false;
+    std::size_t m_program = 0;
+    char m_args[256] = {};
 };
 
 } // namespace

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 """Headless end-to-end test of the app on the bundled demo (run under Xvfb).
 
