@@ -5,6 +5,7 @@
 #   tools/make-snapshot-fixtures.sh [BUILD_DIR]      (default: build)
 #
 #   tests/fixtures/snapshots/topo_basic-{setup,consumed}.json   topo_basic's two marks
+#   tests/fixtures/snapshots/topo_workq-held.json               simrupt's pipeline frozen
 #   tests/fixtures/diffs/topo_basic-setup-consumed.json         their diff, computed by
 #                                                               tests/model/diff_oracle.py
 #
@@ -41,6 +42,7 @@ capture() { # NAME PROGRAM MARK...
 }
 
 capture topo_basic topo_basic setup consumed
+capture topo_workq topo_workq held
 python3 "$src/tests/model/diff_oracle.py" "$snaps/topo_basic-setup.json" \
 	"$snaps/topo_basic-consumed.json" >"$diffs/topo_basic-setup-consumed.json"
 echo "make-snapshot-fixtures: $(ls "$snaps" | wc -l) snapshots, diff:" \

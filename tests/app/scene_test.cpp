@@ -187,3 +187,31 @@ TEST(Scene, SvgExportDrawsEveryNode) {
     EXPECT_EQ(nodes, scene->nodes.size());
     EXPECT_NE(svg.find("#e57373"), std::string::npos); // a red rbtree node
 }
+
+TEST(Scene, WorkqueueSceneShowsTheHeldSimruptPipeline) {
+    // topo_workq freezes simrupt: its worker busy in simrupt_work_fn, a work inactive on the
+    // simruptd pool_workqueue (max_active 1), items in the circ_buf and the kfifo.
+    auto s = fixture("topo_workq-held.json");
+    PoolView v = buildPoolView(*s, true);
+    bool busy = false;
+    for (const PoolInfo& p : v.pools)
+        for (const WorkerInfo& w : p.workers)
+            busy = busy || (w.busy && w.currentFunc == "simrupt_work_fn");
+    EXPECT_TRUE(busy);
+    SceneRequest r;
+    r.kind = SceneKind::Workqueues;
+    ScenePtr scene = buildScene(*s, r);
+    std::size_t busyNodes = 0, works = 0;
+    bool simruptd = false;
+    for (const SceneNode& n : scene->nodes) {
+        busyNodes += n.style == NodeStyle::WorkerBusy;
+        works += n.style == NodeStyle::Work && n.detail == "inactive (max_active)";
+        simruptd = simruptd || n.label == "workqueue simruptd";
+    }
+    EXPECT_GE(busyNodes, 1u);
+    EXPECT_GE(works, 1u);
+    EXPECT_TRUE(simruptd);
+    for (Kind k : {Kind::Kfifo, Kind::CircBuf})
+        for (const ObjectPtr& o : s->objectsOf(k))
+            EXPECT_GT(buildRing(*s, o->id()).len, 0u) << toString(o->id());
+}
