@@ -49,7 +49,7 @@ class Console:
         while time.time() < deadline:
             m = re.search(pattern, self.buf)
             if m:
-                self.buf = self.buf[m.end():]
+                self.buf = self.buf[m.end() :]
                 return m
             try:
                 self.buf += self.s.recv(65536).decode(errors="replace")
@@ -67,9 +67,19 @@ def report(stdout):
 def app(waitscope, out, name, script, target):
     with open(os.path.join(out, name + ".txt"), "w") as f:
         f.write(script)
-    cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", waitscope, "--size", "1280x800",
-           "--screenshot", os.path.join(out, name + ".png"), "--script",
-           os.path.join(out, name + ".txt")] + target
+    cmd = [
+        "xvfb-run",
+        "-a",
+        "-s",
+        "-screen 0 1280x800x24",
+        waitscope,
+        "--size",
+        "1280x800",
+        "--screenshot",
+        os.path.join(out, name + ".png"),
+        "--script",
+        os.path.join(out, name + ".txt"),
+    ] + target
     r = run(cmd, timeout=600)
     sys.stderr.write(r.stderr)
     rep = report(r.stdout)
@@ -86,12 +96,17 @@ def main():
         status = run([waitscope, "lab", "status"]).stdout
         assert name in status, status
         runtime = os.environ.get("XDG_RUNTIME_DIR") or ("/run" if os.getuid() == 0 else None)
-        state = (os.path.join(runtime, "waitscope", "lab", name) if runtime
-                 else f"/tmp/waitscope-{os.getuid()}/lab/{name}")
+        state = (
+            os.path.join(runtime, "waitscope", "lab", name)
+            if runtime
+            else f"/tmp/waitscope-{os.getuid()}/lab/{name}"
+        )
         con = Console(os.path.join(state, "console.sock"))
         con.send("")
-        con.send("mkfifo /tmp/go; (sleep 100000 > /tmp/go &); "
-                 "topo_basic < /tmp/go > /tmp/tb.out 2>&1 &")
+        con.send(
+            "mkfifo /tmp/go; (sleep 100000 > /tmp/go &); "
+            "topo_basic < /tmp/go > /tmp/tb.out 2>&1 &"
+        )
         for _ in range(120):
             con.send("echo MARKS=$(grep -c '^WAITSCOPE_MARK' /tmp/tb.out)")
             m = con.expect(r"MARKS=(\d+)")
@@ -100,7 +115,7 @@ def main():
             time.sleep(1)
         else:
             raise TimeoutError("topo_basic never reached its mark")
-        con.send("echo EXPECT=$(grep -m1 '^WAITSCOPE_EXPECT {\"kind\":\"epoll\"' /tmp/tb.out)")
+        con.send('echo EXPECT=$(grep -m1 \'^WAITSCOPE_EXPECT {"kind":"epoll"\' /tmp/tb.out)')
         expect = json.loads(con.expect(r"EXPECT=WAITSCOPE_EXPECT (\{.*?\})\r?\n").group(1))
         pid, epfd = expect["pid"], expect["epfd"]
         script = f"select pid {pid} fd {epfd}\nexpand\nview inspector\nreport\n"
@@ -122,8 +137,10 @@ def main():
         assert live[k] == dumped[k], (k, live[k], dumped[k])
     assert live["scene"] == "eventpoll" and int(live["rbtree_nodes"]) == int(live["drawn_epitems"])
     assert int(live["rbtree_nodes"]) == expect.get("items", int(live["rbtree_nodes"]))
-    print(f"ok: lab and vmcore show {live['focus']} with {live['rbtree_nodes']} rbtree nodes "
-          f"(pid {pid} fd {epfd}); screenshots in {out}")
+    print(
+        f"ok: lab and vmcore show {live['focus']} with {live['rbtree_nodes']} rbtree nodes "
+        f"(pid {pid} fd {epfd}); screenshots in {out}"
+    )
 
 
 if __name__ == "__main__":

@@ -61,8 +61,11 @@ def decode_png(path):
 def first_snapshot(demo):
     run = os.path.join(demo, "run.json")
     name = json.load(open(run))["marks"][0]["name"] if os.path.exists(run) else None
-    path = os.path.join(demo, name + ".json") if name else sorted(
-        os.path.join(demo, f) for f in os.listdir(demo) if f.endswith(".json"))[0]
+    path = (
+        os.path.join(demo, name + ".json")
+        if name
+        else sorted(os.path.join(demo, f) for f in os.listdir(demo) if f.endswith(".json"))[0]
+    )
     return json.load(open(path))
 
 
@@ -84,8 +87,20 @@ def main():
     png = os.path.join(out, "demo-rbtree.png")
     if os.path.exists(png):
         os.remove(png)
-    cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", waitscope, "--size", "1280x800",
-           "--screenshot", png, "--script", script, demo]
+    cmd = [
+        "xvfb-run",
+        "-a",
+        "-s",
+        "-screen 0 1280x800x24",
+        waitscope,
+        "--size",
+        "1280x800",
+        "--screenshot",
+        png,
+        "--script",
+        script,
+        demo,
+    ]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=150)
     sys.stderr.write(run.stderr)
     assert run.returncode == 0, f"waitscope exited with {run.returncode}"
