@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <waitscope/model/diff.hpp>
 #include <waitscope/model/session.hpp>
@@ -123,6 +124,22 @@ public:
         return {m_reveal, m_revealSerial};
     }
 
+    // [highlights] objects another view points at (search hits; the timeline's selected
+    // event's objects), outlined on the canvas.
+    void setHighlights(std::unordered_set<model::ObjectId> ids) { m_highlights = std::move(ids); }
+    [[nodiscard]] const std::unordered_set<model::ObjectId>& highlights() const {
+        return m_highlights;
+    }
+
+    /// Ask the Search view to run `query` (scripts, other views); it opens the view.
+    void requestSearch(std::string query) {
+        m_searchRequest = std::move(query);
+        openView("Search");
+    }
+    [[nodiscard]] std::optional<std::string> takeSearchRequest() {
+        return std::exchange(m_searchRequest, std::nullopt);
+    }
+
     // [changes]
     [[nodiscard]] std::shared_ptr<const ChangeSet> changes() const { return m_changes; }
     /// 0..1 pulse of the change highlight animation (0 when none runs).
@@ -193,6 +210,8 @@ private:
     std::uint64_t m_sceneSerial = 0, m_fitSerial = 0, m_revealSerial = 0;
     model::ObjectId m_reveal;
     std::shared_ptr<const ChangeSet> m_changes;
+    std::unordered_set<model::ObjectId> m_highlights;
+    std::optional<std::string> m_searchRequest;
     double m_changesAt = -1;
     bool m_lecture = false;
     bool m_quit = false;

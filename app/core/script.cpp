@@ -177,6 +177,7 @@ bool ScriptRunner::run(App& app, const ScriptAction& a) {
             if (hits.empty())
                 return fail(a, "nothing matches '" + q + "'");
             id = hits[0].id;
+            app.requestSearch(q); // the Search view lists (and the canvas outlines) every hit
         } else {
             return fail(a, "select id|type|pid|search ...");
         }

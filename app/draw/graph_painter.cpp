@@ -132,6 +132,12 @@ struct Painter {
                             (col & 0x00ffffffu) | (static_cast<ImU32>(alpha) << 24), 6, 0, 3.0f);
             }
         }
+        if (in.highlights && !in.highlights->empty() && n.object.valid() &&
+            in.highlights->count(n.object)) {
+            dl->AddRect(ImVec2(a.x - 7, a.y - 7), ImVec2(b.x + 7, b.y + 7), th.highlight, 8, 0,
+                        2.5f);
+            ++stats.highlighted;
+        }
         if (n.object.valid() && n.object == in.selected)
             dl->AddRect(ImVec2(a.x - 4, a.y - 4), ImVec2(b.x + 4, b.y + 4), th.selection, 6, 0,
                         3.0f);

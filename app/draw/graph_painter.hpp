@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "../scene/scene.hpp"
@@ -53,7 +54,9 @@ struct PaintInput {
     std::int64_t hovered = -1;
     const std::unordered_map<model::ObjectId, Change>* changes = nullptr;
     float pulse = 0.0f; ///< 0..1, animates change highlights (0: none)
-    bool cull = true;   ///< off: every node and edge, in full detail (the benchmark baseline)
+    /// Objects to outline (search hits, a timeline event's objects); may be null.
+    const std::unordered_set<model::ObjectId>* highlights = nullptr;
+    bool cull = true; ///< off: every node and edge, in full detail (the benchmark baseline)
     bool lod = true;
 };
 
@@ -67,6 +70,7 @@ struct PaintStats {
     std::uint32_t labels = 0;
     std::uint32_t epitemsDrawn = 0; ///< rbtree nodes (red or black epitems) drawn as boxes
     std::uint32_t epitemsVisible = 0;
+    std::uint32_t highlighted = 0; ///< highlighted nodes drawn
     float zoom = 1.0f;
 };
 

@@ -52,6 +52,7 @@ Theme makeDark() {
     t.frame = rgb(90, 95, 110);
     t.frameText = rgb(160, 165, 180);
     t.selection = rgb(255, 230, 60);
+    t.highlight = rgb(0, 200, 255);
     t.hover = rgb(255, 255, 255, 160);
     t.ready = rgb(80, 230, 110);
     t.ovf = rgb(255, 160, 40);

@@ -14,8 +14,8 @@ struct NodeColors {
 struct Theme {
     NodeColors nodes[static_cast<int>(NodeStyle::Count)];
     ImU32 edges[static_cast<int>(EdgeStyle::Count)];
-    ImU32 canvasBg, grid, frame, frameText, selection, hover, ready, ovf, partial, added, changed,
-        edgeText, badgeBg, badgeText;
+    ImU32 canvasBg, grid, frame, frameText, selection, highlight, hover, ready, ovf, partial, added,
+        changed, edgeText, badgeBg, badgeText;
     float edgeWidth = 1.5f;
     bool highContrast = false;
 };

@@ -60,7 +60,8 @@ public:
                " drawn_epitems=" + std::to_string(m_stats.epitemsDrawn) +
                " drawn_nodes=" + std::to_string(m_stats.nodesDrawn) +
                " folded_nodes=" + std::to_string(m_stats.nodesFolded) +
-               " drawn_edges=" + std::to_string(m_stats.edgesDrawn);
+               " drawn_edges=" + std::to_string(m_stats.edgesDrawn) +
+               " highlighted=" + std::to_string(m_stats.highlighted);
         char zoom[32];
         std::snprintf(zoom, sizeof zoom, " zoom=%.3f", static_cast<double>(m_camera.zoom));
         out += zoom;
@@ -101,6 +102,7 @@ public:
         in.fontSize = app.fonts().canvasSize;
         in.selected = app.selection();
         in.hovered = m_hovered;
+        in.highlights = &app.highlights();
         auto changes = app.changes();
         if (changes && m_built.snapshot == app.snapshot()) {
             in.changes = &changes->map;

@@ -40,6 +40,8 @@ public:
     }
 
     void drawContent(App& app) override {
+        if (auto q = app.takeSearchRequest())
+            setQuery(app, *q);
         if (focusRequested())
             ImGui::SetKeyboardFocusHere();
         ImGui::SetNextItemWidth(-FLT_MIN);
@@ -97,22 +99,29 @@ private:
         std::string text = m_text;
         if (!snap || text.empty()) {
             m_results.reset();
+            app.setHighlights({});
             return;
         }
         if (m_job)
             m_job->cancel();
         RunQueue* q = &app.runQueue();
         auto* self = this;
-        m_job = app.workers().submit("Searching", [snap, text, q, self](Job& job) {
+        m_job = app.workers().submit("Searching", [snap, text, q, self, &app](Job& job) {
             auto r = std::make_shared<Results>();
             r->snapshot = snap;
             r->query = text;
             r->hits = search(*snap, parseSearch(text), Limit);
             if (job.cancelled())
                 return;
-            q->post([self, r] {
-                if (r->query == self->m_text)
-                    self->m_results = r;
+            q->post([self, r, &app] {
+                if (r->query != self->m_text)
+                    return;
+                self->m_results = r;
+                // Outline every hit on the canvas.
+                std::unordered_set<ObjectId> ids;
+                for (const SearchHit& h : r->hits)
+                    ids.insert(h.id);
+                app.setHighlights(std::move(ids));
             });
         });
     }
