@@ -25,7 +25,7 @@ constexpr Verb Verbs[] = {
     {"scene", 1, 1},     {"zoom-fit", 0, 0}, {"step", 1, 1},       {"lecture", 1, 1},
     {"wait-idle", 0, 0}, {"wait", 1, 1},     {"screenshot", 1, 1}, {"export", 2, 2},
     {"resize", 2, 2},    {"report", 0, 0},   {"expect", 2, 2},     {"quit", 0, 0},
-    {"console", 1, -1},
+    {"console", 1, -1},  {"lab-run", 1, -1},
 };
 
 bool toInt(const std::string& s, long long& v) {
@@ -260,6 +260,17 @@ bool ScriptRunner::run(App& app, const ScriptAction& a) {
             std::printf("CONSOLE %s%s", out.c_str(), out.empty() || out.back() != '\n' ? "\n" : "");
             std::fflush(stdout);
         });
+    } else if (a.verb == "lab-run") {
+        // Boot a lab VM, run the program, open the snapshots of its marks (the runner waits).
+        std::vector<std::string> rest(args.begin() + 1, args.end());
+        std::string prog = args[0];
+        app.lab().runProgram(prog, rest,
+                             [&app, prog](std::filesystem::path dir, std::string error) {
+                                 if (!error.empty())
+                                     app.log(LogLine::Error, "lab run " + prog + ": " + error);
+                                 else
+                                     app.open(dir.string());
+                             });
     } else if (a.verb == "quit") {
         m_done = true;
     }

@@ -12,7 +12,7 @@
 //   screenshot PATH                       export png|svg|dot|json|cbor PATH
 //   resize W H                            report
 //   expect KEY VALUE                      console PYTHON...
-//   quit
+//   lab-run PROGRAM [ARGS...]             quit
 //
 // `report` prints "REPORT key=value ..." on stdout from the app's model and draw lists;
 // `expect` fails the run unless the report has KEY=VALUE; `console` runs Python in the drgn
