@@ -110,7 +110,7 @@ JobPtr LabSource::stop(const std::string& name, std::function<void(std::string)>
         std::string error;
         try {
             fs::path log = base::makeTempDir(fs::temp_directory_path(), "waitscope-stop-") / "log";
-            error = runSelf({"lab", "stop", name}, log, job);
+            error = runSelf({"lab", "stop", "--name", name}, log, job);
         } catch (const std::exception& e) {
             error = e.what();
         }

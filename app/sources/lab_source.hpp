@@ -33,7 +33,8 @@ public:
     JobPtr refresh(std::function<void(std::vector<LabVmInfo>)> done);
     /// Pause (`stop`) or resume (`cont`) a VM; `done` gets "" or the error.
     JobPtr setPaused(const LabVmInfo& vm, bool paused, std::function<void(std::string)> done);
-    /// `waitscope lab boot --name NAME` / `waitscope lab stop NAME`; `done` gets "" or why not.
+    /// `waitscope lab boot --name NAME` / `waitscope lab stop --name NAME`; `done` gets "" or why
+    /// not.
     JobPtr boot(const std::string& name, std::function<void(std::string)> done);
     JobPtr stop(const std::string& name, std::function<void(std::string)> done);
     /// `waitscope lab run PROGRAM ARGS... --out DIR`: `done` gets the run directory (its

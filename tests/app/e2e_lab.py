@@ -128,7 +128,8 @@ def main():
         run([waitscope, "lab", "dump", "--name", name, core], timeout=300)
         dumped, _ = app(waitscope, out, "vmcore", script, [core])
     finally:
-        subprocess.run([waitscope, "lab", "stop", name], capture_output=True)
+        subprocess.run([waitscope, "lab", "stop", "--name", name], capture_output=True)
+    assert name not in run([waitscope, "lab", "status"]).stdout, "the lab VM is still running"
 
     # The drgn console ran against the lab VM's Program.
     m = re.match(r"CONSOLE threads (\d+)$", console[0] if console else "")
