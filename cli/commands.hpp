@@ -17,4 +17,16 @@ void addDumpCommand(CLI::App& app, int& status);
 /// `waitscope timeline ...`: capture/show/convert vpoll events (timeline_cmd.cpp).
 void addTimelineCommands(CLI::App& app, int& status);
 
+/// `waitscope diff A B [--format text|json]`: a snapshot diff (diff_cmd.cpp).
+void addDiffCommand(CLI::App& app, int& status);
+
+/// The GUI's options on the top-level command (gui_cmd.cpp).
+struct GuiFlags {
+    std::string target, lab, screenshot, script, size;
+    bool kcore = false, timeFirstFrame = false;
+};
+void addGuiOptions(CLI::App& app, GuiFlags& flags);
+/// Run the GUI (no subcommand given); returns the exit status.
+int runGuiCommand(const GuiFlags& flags);
+
 } // namespace waitscope::cli

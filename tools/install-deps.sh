@@ -26,8 +26,8 @@ pkgs=(
 	nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
 	# lab VM
 	qemu-system-x86 busybox-static cpio xz-utils zstd
-	# headless GUI tests
-	xvfb xauth libgl1-mesa-dri
+	# headless GUI tests; the app's fonts; .deb packaging (dpkg-shlibdeps)
+	xvfb xauth libgl1-mesa-dri fonts-dejavu-core dpkg-dev
 	# layout comparison
 	graphviz
 	# formatting and linting
