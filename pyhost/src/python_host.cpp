@@ -125,7 +125,20 @@ void PythonHost::cancel() {
 void PythonHost::run(std::vector<fs::path> paths, std::promise<void> ready) {
     std::optional<py::scoped_interpreter> interp;
     try {
-        interp.emplace(false); // no signal handlers: the host process owns signals
+        // Debian's interpreter, whatever `python3` comes first on PATH (a
+        // pyenv shim would point getpath at another stdlib without drgn) and
+        // whatever PYTHON* variables say: the package path is ours to set.
+        PyConfig config;
+        PyConfig_InitIsolatedConfig(&config);
+        config.isolated = 0;
+        config.use_environment = 0;
+        config.install_signal_handlers = 0; // the host process owns signals
+        PyStatus st = PyConfig_SetString(&config, &config.program_name, L"/usr/bin/python3");
+        if (PyStatus_Exception(st)) {
+            PyConfig_Clear(&config);
+            throw base::Error("cannot configure the Python interpreter");
+        }
+        interp.emplace(&config, 0, nullptr, false); // no cwd on sys.path
         py::module_ sys = py::module_::import("sys");
         py::list path = sys.attr("path");
         for (auto it = paths.rbegin(); it != paths.rend(); ++it)

@@ -345,7 +345,7 @@ def _add_worker(
         task = wv.task.value_()
         row["task"] = obj_id("task", task) if task else None
         row["flags"] = int(wv.flags)
-        row["id"] = int(wv.id)
+        row["worker_id"] = int(wv.id)
         row["desc"] = wv.desc.string_().decode("utf-8", "backslashreplace")
         cf = wv.current_func.value_()
         if cf:
