@@ -65,13 +65,15 @@ void WorkerPool::run() {
         if (!item.first->cancelled())
             item.second(*item.first);
         item.first->m_done.store(true);
+        // Wake the UI before the pool can look idle: whoever waits for idle
+        // has seen every wake of the jobs that finished.
+        if (m_wake)
+            m_wake();
         {
             std::lock_guard lock(m_mutex);
             --m_running;
         }
         m_idleCv.notify_all();
-        if (m_wake)
-            m_wake();
     }
 }
 
