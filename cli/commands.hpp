@@ -20,6 +20,10 @@ void addTimelineCommands(CLI::App& app, int& status);
 /// `waitscope diff A B [--format text|json]`: a snapshot diff (diff_cmd.cpp).
 void addDiffCommand(CLI::App& app, int& status);
 
+/// `waitscope render SNAPSHOT --out FILE`: a snapshot's scene as SVG/DOT (render_cmd.cpp;
+/// built with the app, whose scene builders it uses).
+void addRenderCommand(CLI::App& app, int& status);
+
 /// The GUI's options on the top-level command (gui_cmd.cpp).
 struct GuiFlags {
     std::string target, lab, screenshot, script, size;

@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
     waitscope::cli::addTimelineCommands(app, status);
     waitscope::cli::addLayoutCommands(app, status);
     waitscope::cli::addDiffCommand(app, status);
+#ifdef WAITSCOPE_HAVE_GUI
+    waitscope::cli::addRenderCommand(app, status);
+#endif
     waitscope::cli::GuiFlags gui;
     waitscope::cli::addGuiOptions(app, gui);
     try {
