@@ -95,11 +95,30 @@ def test_cbor_matches_json():
         "kernel": {"release": "x", "build_id": None},
         "capture": {"source": "vmcore"},
     }
-    raw = cbor_out.render_cbor(doc, tables)
+    raw = bytes(cbor_out.render_cbor(doc, tables))
     assert raw[:3] == b"\xd9\xd9\xf7"
     decoded = cbor2.loads(raw)
     decoded = getattr(decoded, "value", decoded)
     assert decoded == json.loads(json_out.render_json(doc, tables, use_native=False))
+
+
+def test_native_cbor_is_the_python_cbor():
+    """The C++ JSON->CBOR transcoder writes what cbor_out writes, and rejects bad JSON."""
+    from waitscope_introspect.formats import cbor_out, json_out
+
+    assert json_out.native is not None, "the _wsnative module is not built (cmake --build)"
+    tables = _tables()
+    doc = {
+        "schema": "waitscope.snapshot/1",
+        "kernel": {"release": 'x\u00e9\n"q" \U0001f600', "build_id": None},
+        "capture": {"source": "vmcore", "ms": 1.25, "neg": -7, "big": 2**63, "e": 1e300},
+        "warnings": [[], {}, [True, False, None, "\x01"]],
+    }
+    native = bytes(cbor_out.render_cbor(doc, tables, use_native=True))
+    assert native == cbor_out.render_cbor(doc, tables, use_native=False)
+    for bad in (b"", b"{", b'{"a" 1}', b"[1,]", b'"\\x"', b"[1] 2", b"-", b"1e", b"[" * 600):
+        with pytest.raises(ValueError, match="json_to_cbor"):
+            json_out.native.json_to_cbor(bad)
 
 
 def test_golden_fixtures():
