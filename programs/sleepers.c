@@ -81,6 +81,12 @@ static void *sleeper_main(void *arg)
 			write(s->fd, page, sizeof(page));
 			break;
 		}
+		if (s->once) {
+			/* Park without touching the fd again: its state stays as the wake left it. */
+			__atomic_store_n(&s->woke, 1, __ATOMIC_RELEASE);
+			for (;;)
+				pause();
+		}
 		/* Woken: the program has moved on; sleep again without spinning. */
 		usleep(1000);
 	}

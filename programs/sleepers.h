@@ -25,6 +25,8 @@ struct ws_sleeper {
 	int fd;
 	short events;		/* POLL/SELECT: what to wait for (POLLIN or POLLOUT) */
 	char name[16];		/* thread name (comm) */
+	int once;		/* after the first wake: set woke and pause() for good */
+	int woke;		/* set (atomically) when a once-sleeper woke */
 	pid_t tid;		/* set by ws_sleeper_start() */
 	pthread_t thread;
 };
