@@ -185,29 +185,48 @@ def _stack(kv: KernelView, task: drgn.Object, cpu: Optional[int] = None) -> Dict
                 why = "the CPU's registers do not unwind into the task's stack"
         except Exception as e:  # noqa: B902 - drgn raises plain Exception for ORC errors
             why = str(e)
-    scan = _stack_scan(kv, task)
+    sp = None
+    if cpu is None:
+        try:
+            sp = int(task.thread.sp)
+        except (LookupError, drgn.FaultError):
+            pass
+    scan = _stack_scan(kv, task, sp)
     if scan:
         return {
             "stack": scan,
             "stack_status": "scan",
             "stack_note": f"drgn could not unwind ({why}); kernel text addresses found on the "
-            "task's stack, innermost first (return addresses; older ones may be stale)",
+            "task's stack"
+            + (" from its saved stack pointer" if sp is not None else "")
+            + ", innermost first (return addresses; older ones may be stale)",
         }
     return {"stack_status": "missing", "stack_note": why}
 
 
-def _stack_scan(kv: KernelView, task: drgn.Object) -> List[Dict[str, str]]:
+def _stack_scan(kv: KernelView, task: drgn.Object, sp: Optional[int]) -> List[Dict[str, str]]:
+    """Kernel text addresses on the task's stack from ``sp`` (when it is inside the
+    stack: a sleeping task's saved sp) up, else from the stack's base up."""
     try:
         base = int(task.stack.value_())
         raw = kv.prog.read(base, THREAD_SIZE)
     except (drgn.FaultError, LookupError, ValueError):
         return []
-    words = np.frombuffer(raw, np.uint64)
+    start = (sp - base) // 8 if sp is not None and base <= sp < base + THREAD_SIZE else 0
+    words = np.frombuffer(raw, np.uint64)[start:]
     cand = words[(words >= np.uint64(0xFFFFFFFF80000000)) & (words < np.uint64(0xFFFFFFFFFF000000))]
+    try:  # vmlinux text, or module space above it (not its data: cpu_bit_bitmap, ...)
+        stext = kv.prog.symbol("_stext").address
+        etext = kv.prog.symbol("_etext").address
+        end = kv.prog.symbol("_end").address
+    except LookupError:
+        stext, etext, end = 0, 1 << 64, 0
     out: List[Dict[str, str]] = []
     for pc in cand.tolist():
         if len(out) >= MAX_FRAMES:
             break
+        if not (stext <= pc < etext or pc >= max(end, 0xFFFFFFFFA0000000)):
+            continue
         name = kv.syms.name(pc)
         if not name or "+" not in name:
             continue  # an object or a function's start: not a return address
@@ -408,6 +427,72 @@ def _story_start(dmesg: List[Dict[str, Any]]) -> int:
     return max(0, n - MAX_DMESG)
 
 
+HEADER = re.compile(r"^CPU: (\d+) (?:UID: \d+ )?PID: (\d+) Comm: ")
+TRACE_END = re.compile(r"^\s*</TASK>|^NMI backtrace for cpu|^CPU: \d+ |^---\[ end")
+
+
+def dmesg_backtrace(dmesg: List[Dict[str, Any]], cpu: int, pid: int) -> List[Dict[str, str]]:
+    """
+    The kernel's own backtrace of ``cpu``/``pid`` in the printk ring (the last
+    one: the NMI backtrace at a stall, panic()'s dump_stack()): the ``RIP:``
+    line, then the ``Call Trace:`` lines without the unreliable ``?`` ones.
+    """
+    start = None
+    for i, r in enumerate(dmesg):
+        m = HEADER.match(r["text"])
+        if m and int(m.group(1)) == cpu and int(m.group(2)) == pid:
+            start = i
+    if start is None:
+        return []
+    out: List[Dict[str, str]] = []
+    in_trace = False
+    for r in dmesg[start + 1 : start + 200]:
+        text = r["text"]
+        if TRACE_END.match(text) and in_trace:
+            break
+        m = re.match(r"^RIP: \d+:(\S+)", text)
+        if m and not in_trace and not out:
+            out.append({"symbol": m.group(1)})
+            continue
+        if text.startswith("Call Trace:"):
+            in_trace = True
+            continue
+        line = text.strip()
+        if not in_trace or not line or line.startswith("?") or line.startswith("<"):
+            continue
+        m = re.match(r"^(\S+\+0x[0-9a-f]+/0x[0-9a-f]+)(?: \[(\S+)\])?", line)
+        if m:
+            f = {"symbol": m.group(1)}
+            if m.group(2):
+                f["module"] = m.group(2)
+            out.append(f)
+        if len(out) >= MAX_FRAMES:
+            break
+    return out
+
+
+def _with_dmesg_trace(t: Dict[str, Any], dmesg: List[Dict[str, Any]]) -> None:
+    """Replace a scanned stack of a task on a CPU by the kernel's own backtrace."""
+    if t.get("stack_status") == "ok" or "cpu" not in t or "pid" not in t:
+        return
+    frames = dmesg_backtrace(dmesg, t["cpu"], t["pid"])
+    if frames:
+        why = t.get("stack_note", "").split(";", 1)[0]
+        t["stack"] = frames
+        t["stack_status"] = "dmesg"
+        t["stack_note"] = (
+            f"{why}; the kernel's own backtrace of CPU {t['cpu']} from the printk ring "
+            "(without its '?' guesses)"
+        )
+
+
+SOURCES = {
+    "ok": "its stack, unwound",
+    "scan": "a scan of its stack",
+    "dmesg": "the kernel's backtrace of it in dmesg",
+}
+
+
 def _frames(t: Dict[str, Any]) -> List[str]:
     return [f["symbol"].split("+", 1)[0] for f in t.get("stack", [])]
 
@@ -487,12 +572,17 @@ def crash_section(raw: Dict[str, Any], tables: Sequence[Any]) -> Dict[str, Any]:
         out["task"] = crash_t
 
     dmesg = raw.get("dmesg", [])
+    for t in (crash_t, out.get("panic_task")):
+        if t is not None:
+            _with_dmesg_trace(t, dmesg)
     out["dmesg_total"] = raw.get("dmesg_total", len(dmesg))
     out["dmesg"] = dmesg[_story_start(dmesg) :]
     out["d_state"] = [task_entry(t) for t in raw.get("d_state", [])]
 
     # -- locks ----------------------------------------------------------------------
     running = [task_entry(t, c) for c, t in sorted(cpus.items()) if "comm" in t]
+    for t in running:
+        _with_dmesg_trace(t, dmesg)
     files_of: Dict[str, set] = {}
     fd_of: Dict[Tuple[str, str], int] = {}
     private_of = {r["id"]: r.get("private") for r in rows.get("file", [])}
@@ -551,7 +641,7 @@ def crash_section(raw: Dict[str, Any], tables: Sequence[Any]) -> Dict[str, Any]:
             lk["holder_inferred"] = True
             lk["evidence"] = (
                 f"inferred: spinlocks record no owner; {t.get('label')} on CPU {t.get('cpu')} is in "
-                f"{', '.join(dict.fromkeys(hit))} (its stack{' scan' if t.get('stack_status') == 'scan' else ''})"
+                f"{', '.join(dict.fromkeys(hit))} ({SOURCES.get(t.get('stack_status'), 'its stack')})"
                 + (f" and has {ctype} {cid} open as fd {fd}" if fd is not None else "")
             )
         elif cands:
