@@ -7,7 +7,7 @@
 #   tests/fixtures/snapshots/topo_basic-{setup,consumed}.json   topo_basic's two marks
 #   tests/fixtures/snapshots/topo_workq-held.json               simrupt's pipeline frozen
 #   tests/fixtures/snapshots/crash_deadlock-panic.json          crash_deadlock's panic (6.1):
-#                                                               `dump --pid` of its panic.vmcore
+#                                                               `waitscope dump` of its panic.vmcore
 #   tests/fixtures/diffs/topo_basic-setup-consumed.json         their diff, computed by
 #                                                               tests/model/diff_oracle.py
 #
@@ -43,16 +43,14 @@ capture() { # NAME PROGRAM MARK...
 	done
 }
 
-crash() { # crash_deadlock panics the guest; its vmcore, only the program's process
-	local status=0 pid
+crash() { # crash_deadlock panics the guest (6.1); the snapshot of its vmcore
+	local status=0
 	"$ws" lab run -q --vmcore --out "$tmp/crash" -- "$(program crash_deadlock)" || status=$?
 	if [ "$status" -ne 123 ] || [ ! -s "$tmp/crash/panic.vmcore" ]; then
 		echo "make-snapshot-fixtures: crash_deadlock exited $status without a panic.vmcore" >&2
 		exit 1
 	fi
-	pid=$(sed -n 's/^crash_deadlock: pid \([0-9]*\) .*/\1/p' "$tmp/crash/stdout.txt")
-	"$ws" dump --vmcore "$tmp/crash/panic.vmcore" --pid "$pid" --no-workqueues \
-		--out "$snaps/crash_deadlock-panic.json"
+	"$ws" dump --vmcore "$tmp/crash/panic.vmcore" --out "$snaps/crash_deadlock-panic.json"
 	rm -f "$tmp/crash/"*.vmcore
 }
 

@@ -292,7 +292,7 @@ def test_crash_fixture_report():
     the classifier and the stall parser agree with the kernel's own lines, and the text
     report names the reason, the task and the held lock."""
     from waitscope_introspect.formats.crash_text import render_crash_text
-    from waitscope_introspect.walkers.crash import _culprit_cpus, classify
+    from waitscope_introspect.walkers.crash_dmesg import classify, culprit_cpus
 
     doc = sc.load(os.path.join(FIXTURES, "crash_deadlock-panic.json"))
     c = doc["crash"]
@@ -301,7 +301,7 @@ def test_crash_fixture_report():
     assert classify(c["message"])[0] == c["reason"]
     text = "\n".join(r["text"] for r in c["dmesg"])
     assert "Kernel panic - not syncing: RCU Stall" in text
-    cpus, _ = _culprit_cpus("rcu_stall", text, c["panic_cpu"])
+    cpus, _ = culprit_cpus("rcu_stall", text, c["panic_cpu"])
     assert cpus == c["culprit_cpus"] and c["task"]["cpu"] in cpus
     assert c["task"]["comm"] == "crash_deadlock"
     ix = sc.index(doc)
