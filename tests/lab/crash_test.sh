@@ -24,7 +24,10 @@ if [ $status -ne 123 ] || [ ! -s "$out/panic.vmcore" ]; then
 fi
 pid=$(sed -n 's/^crash_deadlock: pid \([0-9]*\) vpoll fd \([0-9]*\).*/\1/p' "$out/stdout.txt")
 vfd=$(sed -n 's/^crash_deadlock: pid \([0-9]*\) vpoll fd \([0-9]*\).*/\2/p' "$out/stdout.txt")
-[ -n "$pid" ] && [ -n "$vfd" ] || { echo "crash-test: no pid line in stdout.txt"; exit 1; }
+if [ -z "$pid" ] || [ -z "$vfd" ]; then
+	echo "crash-test: no pid line in stdout.txt"
+	exit 1
+fi
 "$ws" report "$out/panic.vmcore" --format json --out "$out/report.json" || exit 1
 "$ws" report "$out/panic.vmcore" >"$out/report.txt" || exit 1
 "$ws" dump --vmcore "$out/panic.vmcore" --pid "$pid" --no-workqueues --out "$out/panic-dump.json" ||
