@@ -6,7 +6,9 @@ Checks of the crash report of crash_deadlock's panic (tests/lab/crash_test.sh):
     crash_check.py OUTDIR PID VPOLL_FD KERNEL
 
 OUTDIR has report.json (`waitscope report --format json`), report.txt,
-panic-dump.json and panic-dump.txt (`waitscope dump --pid PID`). Every problem is
+panic-dump.json and panic-dump.txt (`waitscope dump --pid PID`), and the
+snapshots `lab run` read from guest RAM at the marks: armed.json (before the
+crash: no panic) and panic.json (at the panic). Every problem is
 listed; the exit status is 1 if there is any.
 """
 
@@ -101,6 +103,18 @@ def main() -> int:
             or any(e.get("vpoll") != vp["id"] for e in c["last_events"] if e.get("pid") == pid)
         ):
             problems.append(f"last vpoll events {kinds} do not end in the wake of {vp['id']}")
+
+    # The snapshots `lab run` read from guest RAM: before the crash (no panic) and at it.
+    armed = json.load(open(os.path.join(out, "armed.json"))).get("crash", {})
+    if armed.get("panic") is not False or armed.get("reason") != "none":
+        problems.append(f"armed.json (before the crash) has crash {armed}")
+    live = json.load(open(os.path.join(out, "panic.json"))).get("crash", {})
+    if live.get("reason") != "rcu_stall" or live.get("task", {}).get("id") != t.get("id"):
+        problems.append(
+            f"panic.json (guest RAM at the panic): {live.get('reason')} {live.get('task', {}).get('id')}"
+        )
+    if [lk.get("holder") for lk in live.get("locks", [])] != [t.get("id")]:
+        problems.append(f"panic.json locks {live.get('locks')}")
 
     txt = open(os.path.join(out, "report.txt")).read()
     first = open(os.path.join(out, "panic-dump.txt")).readline()
