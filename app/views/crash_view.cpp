@@ -138,11 +138,17 @@ private:
 
     void stack(Field t) {
         std::string status(t.member("stack_status").str());
-        if (status != "ok")
-            ImGui::TextColored(Amber, "stack %s: %s", status.c_str(),
+        if (status != "ok") {
+            ImGui::PushStyleColor(ImGuiCol_Text, Amber);
+            ImGui::TextWrapped("stack %s: %s", status.c_str(),
                                std::string(t.member("stack_note").str()).c_str());
-        for (Field f : t.member("stack").children())
-            ImGui::Text("    %s", f.member("symbol").text().c_str());
+            ImGui::PopStyleColor();
+        }
+        for (Field f : t.member("stack").children()) {
+            std::string module(f.member("module").str());
+            ImGui::Text("    %s%s", f.member("symbol").text().c_str(),
+                        module.empty() ? "" : (" [" + module + "]").c_str());
+        }
     }
 
     void drawLocks(Field locks) {

@@ -20,7 +20,7 @@ def _stack(t: Dict[str, Any], indent: str) -> List[str]:
     if status != "ok":
         out.append(f"{indent}(stack {status}: {t.get('stack_note', 'not available')})")
     for f in t.get("stack", [])[:MAX_STACK]:
-        out.append(f"{indent}{f['symbol']}")
+        out.append(f"{indent}{f['symbol']}" + (f" [{f['module']}]" if "module" in f else ""))
     if len(t.get("stack", [])) > MAX_STACK:
         out.append(f"{indent}... {len(t['stack']) - MAX_STACK} more")
     return out
