@@ -13,6 +13,8 @@ void addLayoutCommands(CLI::App& app, int& status);
 
 /// `waitscope dump`: one snapshot of a vmcore, /proc/kcore or a lab VM (dump_cmd.cpp).
 void addDumpCommand(CLI::App& app, int& status);
+/// `waitscope report VMCORE`: only the crash report of a vmcore (dump_cmd.cpp).
+void addReportCommand(CLI::App& app, int& status);
 
 /// `waitscope timeline ...`: capture/show/convert vpoll events (timeline_cmd.cpp).
 void addTimelineCommands(CLI::App& app, int& status);

@@ -45,6 +45,7 @@ struct DumpFlags {
     bool noStacks = false;
     bool noWorkqueues = false;
     bool timings = false;
+    bool report = false; ///< only the crash report (text or json)
 };
 
 /// The lab install root, when there is one (for vmlinux and modules).
@@ -193,8 +194,14 @@ int dump(const DumpFlags& f) {
         throw targets::TargetError("give exactly one target: --kcore, --vmcore FILE or --lab NAME");
     std::vector<fs::path> mods(f.modules.begin(), f.modules.end());
     targets::checkModules(mods);
-    if (!f.lab.empty())
+    if (f.report && f.format != "text" && f.format != "json")
+        throw targets::TargetError("the crash report is --format text or json, not " + f.format);
+    if (!f.lab.empty()) {
+        if (f.report)
+            throw targets::TargetError("--report reads a vmcore (a running lab VM has not "
+                                       "panicked; its snapshot's crash section says so)");
         return dumpLab(f);
+    }
 
     auto root = labRoot();
     targets::VmlinuxSearch search;
@@ -222,6 +229,8 @@ int dump(const DumpFlags& f) {
     auto common = commonArgs(f);
     argv.insert(argv.end(), common.begin(), common.end());
     argv.insert(argv.end(), {"--format", f.format});
+    if (f.report)
+        argv.push_back("--report");
     if (!f.out.empty() && f.out != "-")
         argv.insert(argv.end(), {"--out", f.out});
     if (f.timings)
@@ -261,6 +270,9 @@ void addDumpCommand(CLI::App& app, int& status) {
     cmd->add_flag("--no-stacks", f.noStacks, "Skip kernel stacks of sleeping user tasks");
     cmd->add_flag("--no-workqueues", f.noWorkqueues, "Skip workqueues");
     cmd->add_flag("--timings", f.timings, "Print load/read/encode times to stderr");
+    cmd->add_flag("--report", f.report,
+                  "Only the crash report of a panicked kernel (text, or --format json: the "
+                  "snapshot's crash section); --format text prints it first anyway");
     cmd->footer("Exit status: 0, 2 for a bad target or option (one line on stderr), 70 for an "
                 "internal error.");
     cmd->callback([&status] {
@@ -271,6 +283,42 @@ void addDumpCommand(CLI::App& app, int& status) {
             status = e.status();
         } catch (const std::exception& e) {
             std::fprintf(stderr, "waitscope dump: %s\n", e.what());
+            status = 2;
+        }
+    });
+}
+
+void addReportCommand(CLI::App& app, int& status) {
+    static DumpFlags f;
+    f.report = true;
+    f.format = "text";
+    auto* cmd = app.add_subcommand(
+        "report", "Post-mortem crash report of a vmcore: panic reason and message, the crashing "
+                  "task and CPU with its stack, tasks in D state, wait/epoll locks held, the "
+                  "last vpoll events and the dmesg tail (docs/introspect.md)");
+    cmd->add_option("vmcore", f.vmcore, "The vmcore (as for waitscope dump --vmcore)")->required();
+    cmd->add_option("--format", f.format,
+                    "text, or json ({schema, kernel, capture, crash}: the snapshot's crash "
+                    "section, docs/snapshot-schema.md)")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    cmd->add_option("--out", f.out, "Write here instead of stdout");
+    cmd->add_option("--vmlinux", f.vmlinux, "vmlinux with debug info (else found by release)");
+    cmd->add_option("--debuginfo", f.debuginfo, "Directory to search for vmlinux (repeatable)");
+    cmd->add_option("--module", f.modules,
+                    "Debug info of an out-of-tree module, .ko (repeatable; the lab's vpoll and "
+                    "simrupt are found automatically)");
+    cmd->footer("A vmcore of a kernel that did not panic gives a report saying so (status 0). "
+                "Exit status: 0, 2 for a bad vmcore or option (one line on stderr), 70 for an "
+                "internal error.");
+    cmd->callback([&status] {
+        try {
+            status = dump(f);
+        } catch (const pyhost::PythonError& e) {
+            std::fprintf(stderr, "waitscope report: %s\n", e.what());
+            status = e.status();
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "waitscope report: %s\n", e.what());
             status = 2;
         }
     });

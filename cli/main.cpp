@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
     int status = 0;
     waitscope::cli::addLabCommands(app, status);
     waitscope::cli::addDumpCommand(app, status);
+    waitscope::cli::addReportCommand(app, status);
     waitscope::cli::addTimelineCommands(app, status);
     waitscope::cli::addLayoutCommands(app, status);
     waitscope::cli::addDiffCommand(app, status);

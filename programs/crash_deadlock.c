@@ -12,15 +12,35 @@
  * reports the stuck CPU and, with kernel.panic_on_rcu_stall set here (and the
  * stall timeout shortened to 3 s), panics; pvpanic tells QEMU, and
  * `waitscope lab run` saves DIR/panic.vmcore. Never returns.
+ *
+ * The detector only sees a CPU that holds up a grace period, and an idle
+ * guest may start none (6.12 did not, for minutes): a child ("rcu-kicker")
+ * keeps asking for one with membarrier(MEMBARRIER_CMD_GLOBAL), which waits in
+ * synchronize_rcu() - once the CPU is stuck, in D state for good.
  */
+#include <linux/membarrier.h>
 #include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <uapi/vpoll.h>
 
 #include "common.h"
 #include "sleepers.h"
+
+static pid_t rcu_kicker_start(void)
+{
+	pid_t pid = fork();
+
+	WS_CHECK(pid < 0, "fork");
+	if (pid)
+		return pid;
+	for (;;) {
+		usleep(200000);
+		syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+	}
+}
 
 int main(void)
 {
@@ -38,6 +58,7 @@ int main(void)
 	printf("crash_deadlock: pid %d vpoll fd %d epoll fd %d, waiter tid %d\n", getpid(), v, ep,
 	       waiter.tid);
 	ws_mark("armed");
+	printf("crash_deadlock: rcu kicker pid %d\n", rcu_kicker_start());
 	ws_write_file("/sys/module/vpoll/parameters/debug_deadlock", "1");
 	printf("crash_deadlock: ADDEVENTS with wake_up_poll under wqh.lock...\n");
 	ioctl(v, VPOLL_IO_ADDEVENTS, EPOLLIN);

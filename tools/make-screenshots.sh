@@ -10,6 +10,8 @@
 #   demo-overview.png   tasks, eventpolls, epitems and watched files
 #   demo-lecture.png    lecture mode after stepping to the second mark: what changed
 #   demo-workqueues.png worker pools and workqueues
+#   crash-report.png    the crash fixture (crash_deadlock's panic): the Crash view, which
+#                       opens in front by itself, the held lock's holder selected
 #   e2e-lab-attach.png, e2e-vmcore.png (--lab) the same eventpoll read live from a lab VM
 #                       with --lab and from its vmcore
 set -euo pipefail
@@ -35,10 +37,10 @@ print(ep["id"], (ep["ready"] or ep["rbtree"]["inorder"])[0])
 PY
 )
 
-shot() { # NAME SCRIPT
+shot() { # NAME SCRIPT [TARGET]
 	printf '%s\n' "$2" >"$tmp/$1.txt"
 	xvfb-run -a -s '-screen 0 1920x1080x24' "$ws" --size 1920x1080 \
-		--screenshot "$out/$1.png" --script "$tmp/$1.txt" "$demo" >/dev/null
+		--screenshot "$out/$1.png" --script "$tmp/$1.txt" "${3:-$demo}" >/dev/null
 	echo "make-screenshots: $out/$1.png"
 }
 
@@ -58,6 +60,12 @@ step next
 wait 20"
 shot demo-workqueues "scene workqueues
 zoom-fit"
+
+crash=$src/tests/fixtures/snapshots/crash_deadlock-panic.json
+holder=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["crash"]
+print(next(l["holder"] for l in c["locks"] if l.get("holder")))' "$crash")
+shot crash-report "select id $holder
+wait 5" "$crash"
 
 # With --lab: the end-to-end run in a lab VM (tests/app/e2e_lab.py): the app attached with
 # --lab at a topology program's mark, and the same state's vmcore.

@@ -6,6 +6,8 @@
 #
 #   tests/fixtures/snapshots/topo_basic-{setup,consumed}.json   topo_basic's two marks
 #   tests/fixtures/snapshots/topo_workq-held.json               simrupt's pipeline frozen
+#   tests/fixtures/snapshots/crash_deadlock-panic.json          crash_deadlock's panic (6.1):
+#                                                               `waitscope dump` of its panic.vmcore
 #   tests/fixtures/diffs/topo_basic-setup-consumed.json         their diff, computed by
 #                                                               tests/model/diff_oracle.py
 #
@@ -41,8 +43,20 @@ capture() { # NAME PROGRAM MARK...
 	done
 }
 
+crash() { # crash_deadlock panics the guest (6.1); the snapshot of its vmcore
+	local status=0
+	"$ws" lab run -q --vmcore --out "$tmp/crash" -- "$(program crash_deadlock)" || status=$?
+	if [ "$status" -ne 123 ] || [ ! -s "$tmp/crash/panic.vmcore" ]; then
+		echo "make-snapshot-fixtures: crash_deadlock exited $status without a panic.vmcore" >&2
+		exit 1
+	fi
+	"$ws" dump --vmcore "$tmp/crash/panic.vmcore" --out "$snaps/crash_deadlock-panic.json"
+	rm -f "$tmp/crash/"*.vmcore
+}
+
 capture topo_basic topo_basic setup consumed
 capture topo_workq topo_workq held
+crash
 python3 "$src/tests/model/diff_oracle.py" "$snaps/topo_basic-setup.json" \
 	"$snaps/topo_basic-consumed.json" >"$diffs/topo_basic-setup-consumed.json"
 echo "make-snapshot-fixtures: $(ls "$snaps" | wc -l) snapshots, diff:" \

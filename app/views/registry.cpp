@@ -8,6 +8,7 @@ std::unique_ptr<View> makeTargetsView();
 std::unique_ptr<View> makeObjectTreeView();
 std::unique_ptr<View> makeSearchView();
 std::unique_ptr<View> makeGraphView();
+std::unique_ptr<View> makeCrashView();
 std::unique_ptr<View> makeInspectorView();
 std::unique_ptr<View> makeDiffView();
 std::unique_ptr<View> makeLogView();
@@ -20,6 +21,7 @@ ViewList createViews() {
     v.push_back(makeSearchView());
     v.push_back(makeTargetsView());
     v.push_back(makeGraphView());
+    v.push_back(makeCrashView());
     v.push_back(makeInspectorView());
     v.push_back(makeDiffView());
     v.push_back(makeLogView());

@@ -28,6 +28,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pid", type=int, action="append", help="only this process (repeatable)")
     p.add_argument("--format", default="json", choices=("json", "cbor", "dot", "text"))
     p.add_argument("--out", metavar="FILE", help="write here instead of stdout")
+    p.add_argument(
+        "--report",
+        action="store_true",
+        help="only the crash report (text, or with --format json the crash section)",
+    )
     p.add_argument("--vmlinux", metavar="FILE", help="vmlinux with debug info")
     p.add_argument("--debuginfo", metavar="DIR", action="append", help="where to look for vmlinux")
     p.add_argument(
@@ -80,9 +85,15 @@ def main(argv: Optional[List[str]] = None) -> int:
 
         _LAB_DIRS[:] = a.lab_dir or []
         t0 = time.perf_counter()
+        if a.report and a.format not in ("text", "json"):
+            print("waitscope: --report writes text or json", file=sys.stderr)
+            return 2
         s = Session(options_from_args(a))
         cap = s.capture(mark=a.mark)
-        data = s.render(cap, a.format, use_native=not a.python_encoder)
+        if a.report:
+            data = s.report(cap, a.format)
+        else:
+            data = s.render(cap, a.format, use_native=not a.python_encoder)
         t1 = time.perf_counter()
         if a.out:
             tmp = f"{a.out}.{os.getpid()}.tmp"

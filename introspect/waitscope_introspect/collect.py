@@ -21,6 +21,7 @@ import numpy as np
 from .kernel import KernelView
 from .memory import index_of
 from .snapshot import SnapshotBuilder, obj_id
+from .walkers.crash import crash_read
 from .walkers.epoll import EpBatch, eventpolls_gather
 from .walkers.files import K as FK
 from .walkers.files import (
@@ -58,6 +59,7 @@ class Collected:
         self.waits: List[Tuple[WaitBatch, WaitOwners]] = []
         self.timings: Dict[str, float] = {}
         self.jiffies: Optional[int] = None
+        self.crash: Dict[str, Any] = {}
 
 
 def collect(
@@ -288,6 +290,16 @@ def collect(
             "no kfifo to show: simrupt debug info missing and no --kfifo given",
         )
     c.timings["deferred_ms"] = (time.perf_counter() - t2) * 1000
+
+    # -- post-mortem (only reads more when the kernel panicked) -----------------------
+    t3 = time.perf_counter()
+    if c.waits:
+        heads = np.concatenate([wb.heads for wb, _ in c.waits])
+        locked = np.concatenate([wb.locked & wb.head_ok for wb, _ in c.waits])
+    else:
+        heads, locked = np.zeros(0, np.uint64), np.zeros(0, bool)
+    c.crash = crash_read(kv, heads, locked)
+    c.timings["crash_ms"] = (time.perf_counter() - t3) * 1000
     c.timings["read_ms"] = (time.perf_counter() - t0) * 1000
     return c
 

@@ -5,7 +5,7 @@ program, bulk memory (:mod:`.memory`), layouts, symbols and the walk limits.
 """
 
 import os
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 import drgn
 
@@ -52,6 +52,8 @@ class KernelView:
         if limits:
             self.limits.update(limits)
         self.modules_ok = modules_ok or {}
+        # (pr_pid, registers) of the core's PRSTATUS notes, for the crash report.
+        self.prstatus: List[Tuple[int, bytes]] = []
         base = self._int_var("page_offset_base")
         if base is None:
             base = 0

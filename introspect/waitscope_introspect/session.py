@@ -28,6 +28,7 @@ from .modules import load_module_debuginfo
 from .snapshot import SCHEMA, Table
 from .symbols import Symbolizer
 from .tables import build_tables
+from .walkers.crash import crash_section, elf_prstatus
 from .target import (
     Target,
     check_modules_exist,
@@ -79,6 +80,7 @@ class Capture:
         if self._tables is None:
             t0 = time.perf_counter()
             self._tables = build_tables(self.collected, self.kv)
+            self.meta["crash"] = crash_section(self.collected.crash, self._tables)
             self.meta["capture"]["tables_ms"] = round((time.perf_counter() - t0) * 1000, 3)
         return self._tables
 
@@ -101,6 +103,7 @@ class Session:
         self.load_ms = self.target.load_ms + (time.perf_counter() - t0) * 1000
         self.console_ns: Dict[str, Any] = {}
         self.last: Optional[Capture] = None
+        self._prstatus: Optional[List[Any]] = None
 
     # -- opening --------------------------------------------------------------
 
@@ -236,6 +239,10 @@ class Session:
             chunk_shift=12 if chunked else 14,
             phys_map=None if chunked else self.target.phys_map,
         )
+        if self.target.format in ("elf", "elf-phys"):
+            if self._prstatus is None:
+                self._prstatus = elf_prstatus(self.target.path)
+            kv.prstatus = self._prstatus  # the vCPUs' registers, for the crash report
         if self.progress is not None:
             kv.mem.cancel_check = lambda: self._step("read")
         self._step("walk")
@@ -320,6 +327,24 @@ class Session:
             raise IntrospectError(f"unknown format {fmt} (json, cbor, dot, text)")
         meta["capture"]["encode_ms"] = round((time.perf_counter() - t0) * 1000, 3)
         return out
+
+    def report(self, cap: Capture, fmt: str = "text") -> bytes:
+        """
+        Only the crash report: ``text`` (formats/crash_text.py) or ``json``:
+        ``{"schema", "kernel", "capture", "crash"}`` (the snapshot's keys).
+        """
+        cap.tables()
+        meta = cap.meta
+        if fmt == "text":
+            from .formats.crash_text import render_crash_text
+
+            return render_crash_text(meta["crash"], meta["kernel"].get("release", "")).encode()
+        if fmt == "json":
+            import json
+
+            doc = {k: meta[k] for k in ("schema", "kernel", "capture", "crash")}
+            return (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode()
+        raise IntrospectError(f"the report is text or json, not {fmt}")
 
     # -- console ----------------------------------------------------------------
 

@@ -135,7 +135,14 @@ def test_golden_fixtures():
 
 def test_rbtree_checks_catch_broken_trees():
     """The JSON-level checks the lab tests rely on do fail on broken trees."""
-    doc = sc.load(os.path.join(FIXTURES, sorted(os.listdir(FIXTURES))[0]))
+    docs = [sc.load(os.path.join(FIXTURES, f)) for f in sorted(os.listdir(FIXTURES))]
+    # The fixture with the biggest epoll tree (the crash fixture's epoll has one item).
+    doc = max(
+        docs,
+        key=lambda d: max(
+            (o["rbtree"]["count"] for o in d["objects"] if o["type"] == "eventpoll"), default=0
+        ),
+    )
     ix = sc.index(doc)
     ep = max(
         (o for o in doc["objects"] if o["type"] == "eventpoll"), key=lambda o: o["rbtree"]["count"]
@@ -297,3 +304,37 @@ def test_bad_input(case, fragment, cli, tmp_path, waitscope):
     assert len(err.splitlines()) == 1, f"not one line: {err!r}"
     assert fragment in err, err
     assert elapsed < 10, f"took {elapsed:.1f} s"
+
+
+def test_crash_fixture_report():
+    """The crash fixture (crash_deadlock's panic on 6.1, tools/make-snapshot-fixtures.sh):
+    the classifier and the stall parser agree with the kernel's own lines, and the text
+    report names the reason, the task and the held lock."""
+    from waitscope_introspect.formats.crash_text import render_crash_text
+    from waitscope_introspect.walkers.crash_dmesg import classify, culprit_cpus
+
+    doc = sc.load(os.path.join(FIXTURES, "crash_deadlock-panic.json"))
+    c = doc["crash"]
+    assert c["panic"] and c["reason"] == "rcu_stall"
+    # The classification is a function of the message the kernel printed.
+    assert classify(c["message"])[0] == c["reason"]
+    text = "\n".join(r["text"] for r in c["dmesg"])
+    assert "Kernel panic - not syncing: RCU Stall" in text
+    cpus, _ = culprit_cpus("rcu_stall", text, c["panic_cpu"])
+    assert cpus == c["culprit_cpus"] and c["task"]["cpu"] in cpus
+    assert c["task"]["comm"] == "crash_deadlock"
+    ix = sc.index(doc)
+    # The held lock is the wqh of the vpoll the crashing task's process has open.
+    (lock,) = [lk for lk in c["locks"] if lk["kind"] == "spinlock"]
+    assert ix[lock["container"]]["wqh"] == lock["object"]
+    assert lock["holder"] == c["task"]["id"] and lock["holder_inferred"] is True
+    report = render_crash_text(c, doc["kernel"]["release"])
+    assert report.startswith("CRASH    rcu_stall")
+    assert f"crash_deadlock[{c['task']['pid']}]" in report and lock["object"] in report
+    # Other panics the kernel's sources spell (kernel/watchdog.c, kernel/hung_task.c, ...).
+    assert classify("softlockup: hung tasks")[0] == "soft_lockup"
+    assert classify("hung_task: blocked tasks")[0] == "hung_task"
+    assert classify("Fatal exception in interrupt")[0] == "oops"
+    assert classify("Hard LOCKUP")[0] == "hard_lockup"
+    assert classify(None)[0] == "unknown"
+    assert render_crash_text({"panic": False, "note": "x"}).startswith("CRASH    none")

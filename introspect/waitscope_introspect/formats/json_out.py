@@ -19,7 +19,16 @@ from ..snapshot import Col, Table, _ABSENT
 
 __all__ = ("column_values", "encode_objects", "native", "render_json", "table_spec")
 
-TOP_ORDER = ("schema", "kernel", "capture", "capabilities", "modules", "limits", "warnings")
+TOP_ORDER = (
+    "schema",
+    "kernel",
+    "capture",
+    "capabilities",
+    "modules",
+    "limits",
+    "warnings",
+    "crash",
+)
 
 try:  # the C++ encoder, when the build put it next to this package
     from .. import _wsnative as native  # type: ignore

@@ -8,6 +8,7 @@ entries and owners; workqueues, buffers and the flight recorder.
 from typing import Any, Dict, List, Optional, Sequence
 
 from ..snapshot import Table
+from .crash_text import render_crash_text
 
 __all__ = ("render_text",)
 
@@ -67,6 +68,10 @@ def render_text(doc: Dict[str, Any], tables: Sequence[Table]) -> bytes:
     ix = _Index(tables)
     out: List[str] = []
     k = doc["kernel"]
+    crash = doc.get("crash") or {}
+    if crash.get("panic"):
+        # A post-mortem: the crash report comes first (docs/introspect.md).
+        out.append(render_crash_text(crash, k.get("release", "")))
     c = doc["capture"]
     out.append(
         f"KERNEL   {k.get('release')}  build-id {k.get('build_id')}  KASLR {k.get('kaslr_offset', '?')}"
