@@ -122,6 +122,30 @@ void LabSnapshotter::beforePause(const std::vector<std::string>& output) {
     }
 }
 
+nlohmann::json LabSnapshotter::decodeStop(nlohmann::json& record) {
+    nlohmann::json request = {{"function", record.value("symbol", "")},
+                              {"cpu", record.value("cpu", 0)},
+                              {"regs", record.value("regs", nlohmann::json::object())}};
+    auto t0 = Clock::now();
+    nlohmann::json stop;
+    try {
+        stop = nlohmann::json::parse(m_session->decodeStop(request.dump()));
+    } catch (const std::exception& e) {
+        stop = {{"function", request["function"]},
+                {"cpu", request["cpu"]},
+                {"errors", {std::string("decode: ") + e.what()}}};
+    }
+    record["decoded"] = stop;
+    record["decode_ms"] = msBetween(t0, Clock::now());
+    // The snapshot carries the whole stop, so the app needs nothing else.
+    stop["regs"] = request["regs"];
+    if (record.contains("stack_scan"))
+        stop["stack_scan"] = record["stack_scan"];
+    if (record.contains("number"))
+        stop["hit"] = record["number"];
+    return stop;
+}
+
 void LabSnapshotter::capture(lab::MarkContext& ctx) {
     if (!m_disabled.empty())
         return;
@@ -134,6 +158,10 @@ void LabSnapshotter::capture(lab::MarkContext& ctx) {
         double copied = 0;
         pyhost::CaptureStats st;
         bool rehearsed = std::exchange(m_rehearsed, false);
+        // A breakpoint stop: what the registers point at, read while stopped.
+        nlohmann::json stop;
+        if (ctx.record.value("kind", "") == "breakpoint")
+            stop = decodeStop(ctx.record);
         if (rehearsed) {
             // The pause covers one copy of the pages the rehearsal read.
             copied = m_session->freeze();
@@ -148,7 +176,7 @@ void LabSnapshotter::capture(lab::MarkContext& ctx) {
         if (m_options.baseline)
             ctx.record["snapshot"]["baseline_ms"] =
                 m_session->baselineWalk(pids.value_or(std::vector<int>{}));
-        ctx.afterResume.push_back([this, &ctx, pause, frozen, pids, st]() mutable {
+        ctx.afterResume.push_back([this, &ctx, pause, frozen, pids, st, stop]() mutable {
             try {
                 auto& rec = ctx.record["snapshot"];
                 double pauseMs = pause;
@@ -179,8 +207,10 @@ void LabSnapshotter::capture(lab::MarkContext& ctx) {
                 rec["load_ms"] = st.loadMs;
                 rec["strategy"] = strategy;
                 auto t0 = Clock::now();
-                std::string extra = "{\"pause_ms\": " + std::to_string(pauseMs) +
-                                    ", \"pause_strategy\": \"" + strategy + "\"}";
+                nlohmann::json extraJson = {{"pause_ms", pauseMs}, {"pause_strategy", strategy}};
+                if (!stop.is_null())
+                    extraJson["stop"] = stop;
+                std::string extra = extraJson.dump();
                 for (const auto& fmt : m_options.formats) {
                     std::string ext = fmt == "text" ? "txt" : fmt;
                     fs::path out = ctx.outDir / (ctx.mark + "." + ext);
@@ -192,6 +222,8 @@ void LabSnapshotter::capture(lab::MarkContext& ctx) {
                     }
                 }
                 rec["render_ms"] = msBetween(t0, Clock::now());
+                // From the stop (or the pause) to the snapshot file on disk.
+                rec["available_ms"] = msBetween(ctx.pausedAt, Clock::now());
             } catch (const std::exception& e) {
                 ctx.record["snapshot"]["error"] = e.what();
                 std::fprintf(stderr, "lab: snapshot at %s failed: %s\n", ctx.mark.c_str(),

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <future>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,9 @@ private:
     Options m_options;
     bool m_rehearsed = false;
     double m_rehearseMs = 0;
+    /// A breakpoint stop's current task and argument objects (record["decoded"]),
+    /// plus the registers and stack scan: the snapshot's capture.stop.
+    nlohmann::json decodeStop(nlohmann::json& record);
     std::optional<std::vector<int>> pidsFor(const std::vector<std::string>& output);
     std::unique_ptr<pyhost::PythonHost> m_host;
     std::future<std::unique_ptr<pyhost::IntrospectSession>> m_opening;

@@ -321,6 +321,17 @@ class Session:
         meta["capture"]["encode_ms"] = round((time.perf_counter() - t0) * 1000, 3)
         return out
 
+    # -- breakpoint stops -------------------------------------------------------
+
+    def decode_stop(self, stop: Dict[str, Any]) -> Dict[str, Any]:
+        """
+        The current task and the objects a stopped function's arguments point
+        at, read now (call it while the VM is stopped); see :mod:`.stop`.
+        """
+        from .stop import decode_stop
+
+        return decode_stop(self.prog, self.symbolizer, stop)
+
     # -- console ----------------------------------------------------------------
 
     def console(self, code: str) -> str:

@@ -99,12 +99,17 @@ std::optional<Hit> Breakpoints::poll(std::chrono::milliseconds timeout) {
         return std::nullopt;
     }
     Hit hit;
+    hit.stoppedAt = std::chrono::steady_clock::now();
     hit.number = ++m_hits;
     hit.cpu = stop->thread > 0 ? stop->thread - 1 : 0;
     hit.regs = m_gdb->registers(stop->thread);
+    m_stoppedThread = stop->thread;
+    m_stoppedAt.reset();
     for (const auto& [addr, name] : m_set)
-        if (addr == hit.regs.rip)
+        if (addr == hit.regs.rip) {
             hit.symbol = name;
+            m_stoppedAt = addr;
+        }
     if (hit.symbol.empty())
         hit.symbol = m_syms.symbolize(hit.regs.rip);
     uint64_t top = (hit.regs.rsp | (ThreadSize - 1)) + 1;
@@ -130,6 +135,14 @@ void Breakpoints::resume() {
             m_gdb->clearBreakpoint(addr);
         m_armed = false;
     }
+    if (m_armed && m_stoppedAt) {
+        // QEMU does not step over a breakpoint itself: continuing at its
+        // address would stop there again without executing anything.
+        m_gdb->clearBreakpoint(*m_stoppedAt);
+        m_gdb->step(m_stoppedThread);
+        m_gdb->setBreakpoint(*m_stoppedAt);
+    }
+    m_stoppedAt.reset();
     m_gdb->resume();
 }
 

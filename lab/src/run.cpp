@@ -111,14 +111,16 @@ int runLabProgram(const RunOptions& o) {
                 break;
             }
             if (breaks && !breaks->done()) {
-                if (auto hit = breaks->poll(0ms)) {
+                // Wait on the gdbstub first so a stop is seen within
+                // milliseconds; console lines queue meanwhile.
+                if (auto hit = breaks->poll(10ms)) {
                     // Stopped by the gdbstub: capture as at a mark, then go on.
                     json record = hit->toJson();
                     record["name"] = "hit-" + std::to_string(hit->number);
                     record["kind"] = "breakpoint";
                     record["t_ms"] = msSince(t0);
-                    MarkContext ctx{*vm,          record["name"], o.outDir, record,
-                                    Clock::now(), output,         {}};
+                    MarkContext ctx{*vm, record["name"], o.outDir, record, hit->stoppedAt, output,
+                                    {}};
                     for (const auto& step : o.captures)
                         step(ctx);
                     breaks->resume();
@@ -147,7 +149,7 @@ int runLabProgram(const RunOptions& o) {
                 std::fprintf(stderr, "lab: the guest kernel panicked; saved %s\n", path.c_str());
                 break;
             }
-            auto line = vm->readLine(breaks && !breaks->done() ? 20ms : 200ms);
+            auto line = vm->readLine(breaks && !breaks->done() ? 1ms : 200ms);
             if (!line)
                 continue;
             // The exit line follows the program's output directly, so a last

@@ -32,6 +32,8 @@ struct Hit {
     int cpu = 0;
     X86Regs regs{};
     std::vector<std::pair<uint64_t, std::string>> stack;
+    /// When the gdbstub's stop reply was read (the VM has been stopped since).
+    std::chrono::steady_clock::time_point stoppedAt;
     nlohmann::json toJson() const;
 };
 
@@ -47,7 +49,9 @@ public:
     /// stopped until resume(). Other stops (a QMP pause) are skipped.
     std::optional<Hit> poll(std::chrono::milliseconds timeout);
     /// Let the VM go on after a hit; after the last counted hit the
-    /// breakpoints are removed first.
+    /// breakpoints are removed first. A breakpoint still set is stepped over
+    /// (removed, one instruction single-stepped, set again), else the vCPU
+    /// would stop at it again at once.
     void resume();
     unsigned hits() const { return m_hits; }
     bool done() const { return m_hits >= m_options.count; }
@@ -60,6 +64,9 @@ private:
     std::vector<std::pair<uint64_t, std::string>> m_set; ///< address, symbol
     unsigned m_hits = 0;
     bool m_armed = false;
+    /// The stop we are at (thread, breakpoint address), to step over it on resume.
+    int m_stoppedThread = 0;
+    std::optional<uint64_t> m_stoppedAt;
 };
 
 } // namespace waitscope::lab
