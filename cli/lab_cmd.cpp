@@ -394,6 +394,9 @@ void addLabCommands(CLI::App& app, int& status) {
     runCmd->add_flag(
         "--snapshot-baseline", run.snapshot.baseline,
         "Also time a per-member drgn walk in the same pause (benchmarks; longer pauses)");
+    runCmd->add_flag("--snapshot-cold-baseline", run.snapshot.coldBaseline,
+                     "At breakpoint stops, also time a cold snapshot of the same stopped memory "
+                     "by a fresh introspect process (benchmarks; longer stops)");
     runCmd
         ->add_option("--snapshot-arg", run.snapshot.extraArgs,
                      "Extra waitscope dump option for the mark snapshots (repeat per word, e.g. "

@@ -1,5 +1,6 @@
 #include "lab_snapshot.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -7,6 +8,7 @@
 #include <utility>
 
 #include <waitscope/base/files.hpp>
+#include <waitscope/base/process.hpp>
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -81,6 +83,7 @@ void LabSnapshotter::onBoot(lab::Vm& vm) {
         argv.push_back(ko.string());
     }
     argv.insert(argv.end(), m_options.extraArgs.begin(), m_options.extraArgs.end());
+    m_argv = argv;
     auto* host = m_host.get();
     // Loading debug info takes about a second: do it while the program starts.
     m_opening = std::async(std::launch::async,
@@ -120,6 +123,27 @@ void LabSnapshotter::beforePause(const std::vector<std::string>& output) {
         std::fprintf(stderr, "lab: snapshot rehearsal failed (%s); walking while paused\n",
                      e.what());
     }
+}
+
+double LabSnapshotter::coldSnapshot(const fs::path& out) {
+    // env(1) sets PYTHONPATH for the child only (no setenv in a threaded process).
+    std::vector<std::string> argv = {"/usr/bin/env",
+                                     "PYTHONPATH=" + m_host->packageDir().parent_path().string(),
+                                     "/usr/bin/python3", "-m", "waitscope_introspect"};
+    argv.insert(argv.end(), m_argv.begin(), m_argv.end());
+    argv.insert(argv.end(), {"--out", out.string()});
+    auto t0 = Clock::now();
+    pid_t pid = base::spawnProcess(argv);
+    auto status = base::waitProcess(pid, std::chrono::seconds(120));
+    double ms = msBetween(t0, Clock::now());
+    std::error_code ec;
+    bool ok = status && base::exitCodeOf(*status) == 0 && fs::file_size(out, ec) > 0;
+    fs::remove(out, ec);
+    if (!ok) {
+        std::fprintf(stderr, "lab: the cold baseline snapshot failed\n");
+        return -1;
+    }
+    return ms;
 }
 
 nlohmann::json LabSnapshotter::decodeStop(nlohmann::json& record) {
@@ -173,10 +197,16 @@ void LabSnapshotter::capture(lab::MarkContext& ctx) {
         ctx.record["snapshot"] = {{"pause_ms", pause}};
         if (frozen)
             ctx.record["snapshot"]["copied_bytes"] = copied;
+        // Not part of this snapshot's own time: available_ms leaves it out.
+        double cold = 0;
+        if (m_options.coldBaseline && !stop.is_null()) {
+            cold = coldSnapshot(ctx.outDir / (ctx.mark + ".cold.json"));
+            ctx.record["snapshot"]["cold_ms"] = cold;
+        }
         if (m_options.baseline)
             ctx.record["snapshot"]["baseline_ms"] =
                 m_session->baselineWalk(pids.value_or(std::vector<int>{}));
-        ctx.afterResume.push_back([this, &ctx, pause, frozen, pids, st, stop]() mutable {
+        ctx.afterResume.push_back([this, &ctx, pause, frozen, pids, st, stop, cold]() mutable {
             try {
                 auto& rec = ctx.record["snapshot"];
                 double pauseMs = pause;
@@ -223,7 +253,7 @@ void LabSnapshotter::capture(lab::MarkContext& ctx) {
                 }
                 rec["render_ms"] = msBetween(t0, Clock::now());
                 // From the stop (or the pause) to the snapshot file on disk.
-                rec["available_ms"] = msBetween(ctx.pausedAt, Clock::now());
+                rec["available_ms"] = msBetween(ctx.pausedAt, Clock::now()) - std::max(cold, 0.0);
             } catch (const std::exception& e) {
                 ctx.record["snapshot"]["error"] = e.what();
                 std::fprintf(stderr, "lab: snapshot at %s failed: %s\n", ctx.mark.c_str(),

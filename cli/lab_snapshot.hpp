@@ -30,6 +30,11 @@ public:
         /// of the same processes in the same pause: run.json's
         /// snapshot.baseline_ms (a benchmark aid; it lengthens the pause).
         bool baseline = false;
+        /// At breakpoint stops, also time a cold snapshot of the same stopped
+        /// memory by a fresh `python3 -m waitscope_introspect` process
+        /// (interpreter, debug info, walk, encoding): run.json's
+        /// snapshot.cold_ms (the step benchmark's baseline; lengthens stops).
+        bool coldBaseline = false;
         /// Copy-on-pause: rehearse the walk while the VM runs, pause only to
         /// copy the pages it read, walk the copy after resuming.
         bool copyOnPause = true;
@@ -59,6 +64,9 @@ private:
     /// plus the registers and stack scan: the snapshot's capture.stop.
     nlohmann::json decodeStop(nlohmann::json& record);
     std::optional<std::vector<int>> pidsFor(const std::vector<std::string>& output);
+    /// A cold snapshot of the stopped VM by a fresh process, ms (-1 on failure).
+    double coldSnapshot(const std::filesystem::path& out);
+    std::vector<std::string> m_argv; ///< the session's introspect arguments
     std::unique_ptr<pyhost::PythonHost> m_host;
     std::future<std::unique_ptr<pyhost::IntrospectSession>> m_opening;
     std::unique_ptr<pyhost::IntrospectSession> m_session;
