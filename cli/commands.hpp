@@ -20,6 +20,9 @@ void addTimelineCommands(CLI::App& app, int& status);
 /// `waitscope diff A B [--format text|json]`: a snapshot diff (diff_cmd.cpp).
 void addDiffCommand(CLI::App& app, int& status);
 
+/// `waitscope session pack|info|unpack`: session files (session_cmd.cpp).
+void addSessionCommands(CLI::App& app, int& status);
+
 /// The GUI's options on the top-level command (gui_cmd.cpp).
 struct GuiFlags {
     std::string target, lab, screenshot, script, size;

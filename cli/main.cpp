@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
     waitscope::cli::addTimelineCommands(app, status);
     waitscope::cli::addLayoutCommands(app, status);
     waitscope::cli::addDiffCommand(app, status);
+    waitscope::cli::addSessionCommands(app, status);
     waitscope::cli::GuiFlags gui;
     waitscope::cli::addGuiOptions(app, gui);
     try {
