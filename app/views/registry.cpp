@@ -10,6 +10,7 @@ std::unique_ptr<View> makeSearchView();
 std::unique_ptr<View> makeGraphView();
 std::unique_ptr<View> makeInspectorView();
 std::unique_ptr<View> makeDiffView();
+std::unique_ptr<View> makeHistoryView();
 std::unique_ptr<View> makeLogView();
 std::unique_ptr<View> makeConsoleView();
 std::unique_ptr<View> makeExportView();
@@ -22,6 +23,7 @@ ViewList createViews() {
     v.push_back(makeGraphView());
     v.push_back(makeInspectorView());
     v.push_back(makeDiffView());
+    v.push_back(makeHistoryView());
     v.push_back(makeLogView());
     v.push_back(makeConsoleView());
     v.push_back(makeExportView());
