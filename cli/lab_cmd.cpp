@@ -258,6 +258,11 @@ struct RunFlags {
 };
 
 int labRun(const RunFlags& f) {
+    if (!f.snapshot.conditions.empty() && f.breaks.empty())
+        throw base::Error("--if needs a breakpoint (--break SYM)");
+    if (!f.snapshot.conditions.empty() && f.noSnapshot)
+        throw base::Error("--if decodes the stops with the snapshot's debug info: drop "
+                          "--no-snapshot");
     auto install = lab::LabInstall::find();
     base::installStopSignals();
     fs::path runs = lab::labRuntimeDir() / "runs";
@@ -394,6 +399,16 @@ void addLabCommands(CLI::App& app, int& status) {
     runCmd->add_flag(
         "--snapshot-baseline", run.snapshot.baseline,
         "Also time a per-member drgn walk in the same pause (benchmarks; longer pauses)");
+    runCmd
+        ->add_option("--if", run.snapshot.conditions,
+                     "Breakpoint condition KEY=VALUE (repeatable, all must hold), checked at each "
+                     "hit while the VM is stopped; a hit that fails goes on without a snapshot "
+                     "and does not count. KEY: pid, tgid, comm (the current task), cpu, "
+                     "arg0..arg5, a register (rdi, rip, ...), or what the arguments lead to: "
+                     "eventpoll, epitem, vpoll, file, wait_queue_head, wait_entry, wakee "
+                     "(VALUE: its address)")
+        ->check([](const std::string& c) { return stopConditionError(c); })
+        ->allow_extra_args(false);
     runCmd->add_flag("--snapshot-cold-baseline", run.snapshot.coldBaseline,
                      "At breakpoint stops, also time a cold snapshot of the same stopped memory "
                      "by a fresh introspect process (benchmarks; longer stops)");

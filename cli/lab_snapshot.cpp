@@ -1,8 +1,10 @@
 #include "lab_snapshot.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <utility>
@@ -62,6 +64,8 @@ void LabSnapshotter::attach(lab::RunOptions& options) {
     options.beforePause = [this](const std::string&, const std::vector<std::string>& output) {
         beforePause(output);
     };
+    if (!m_options.conditions.empty())
+        options.acceptStop = [this](nlohmann::json& record) { return accept(record); };
     options.captures.insert(options.captures.begin(),
                             [this](lab::MarkContext& ctx) { capture(ctx); });
 }
@@ -146,6 +150,88 @@ double LabSnapshotter::coldSnapshot(const fs::path& out) {
     return ms;
 }
 
+namespace {
+const char* const RegNames[] = {"rip", "rsp", "rbp", "rax", "rbx", "rcx", "rdx", "rsi", "rdi",
+                                "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+const char* const ObjectNames[] = {"eventpoll",       "epitem",     "vpoll", "file",
+                                   "wait_queue_head", "wait_entry", "wakee"};
+
+std::optional<unsigned long long> number(const std::string& text) {
+    std::string t = text.substr(text.find(':') == std::string::npos ? 0 : text.find(':') + 1);
+    if (t.empty())
+        return std::nullopt;
+    char* end = nullptr;
+    errno = 0;
+    unsigned long long v = std::strtoull(t.c_str(), &end, 0);
+    if (errno || *end)
+        return std::nullopt;
+    return v;
+}
+
+std::string valueText(const nlohmann::json& v) {
+    if (v.is_string())
+        return v.get<std::string>();
+    if (v.is_number_integer())
+        return std::to_string(v.get<long long>());
+    return v.dump();
+}
+} // namespace
+
+std::string stopConditionError(const std::string& c) {
+    auto eq = c.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == c.size())
+        return "'" + c + "' is not KEY=VALUE";
+    std::string key = c.substr(0, eq), value = c.substr(eq + 1);
+    if (key == "comm")
+        return "";
+    bool known = key == "pid" || key == "tgid" || key == "cpu" ||
+                 (key.size() == 4 && key.rfind("arg", 0) == 0 && key[3] >= '0' && key[3] <= '5');
+    for (const char* r : RegNames)
+        known = known || key == r;
+    for (const char* o : ObjectNames)
+        known = known || key == o;
+    if (!known)
+        return "unknown condition key '" + key +
+               "' (pid, tgid, comm, cpu, arg0..arg5, a register, or eventpoll, epitem, vpoll, "
+               "file, wait_queue_head, wait_entry, wakee)";
+    if (!number(value))
+        return "'" + value + "' is not a number (decimal or 0x...)";
+    return "";
+}
+
+bool stopMatches(const nlohmann::json& record, const std::string& c) {
+    auto eq = c.find('=');
+    std::string key = c.substr(0, eq), want = c.substr(eq + 1);
+    const nlohmann::json decoded = record.value("decoded", nlohmann::json::object());
+    nlohmann::json have;
+    if (key == "pid" || key == "tgid" || key == "comm")
+        have = decoded.value("task_" + key, nlohmann::json());
+    else if (key == "cpu")
+        have = record.value("cpu", nlohmann::json());
+    else if (key.rfind("arg", 0) == 0)
+        have = record["args"].at(static_cast<std::size_t>(key[3] - '0'));
+    else if (record.contains("regs") && record["regs"].contains(key))
+        have = record["regs"][key];
+    else
+        have = decoded.value("objects", nlohmann::json::object()).value(key, nlohmann::json());
+    if (have.is_null())
+        return false; // not known at this stop: the condition cannot hold
+    if (key == "comm")
+        return valueText(have) == want;
+    auto a = number(valueText(have)), b = number(want);
+    return a && b && *a == *b;
+}
+
+bool LabSnapshotter::accept(nlohmann::json& record) {
+    ready();
+    if (m_session)
+        decodeStop(record);
+    for (const auto& c : m_options.conditions)
+        if (!stopMatches(record, c))
+            return false;
+    return true;
+}
+
 nlohmann::json LabSnapshotter::decodeStop(nlohmann::json& record) {
     nlohmann::json request = {{"function", record.value("symbol", "")},
                               {"cpu", record.value("cpu", 0)},
@@ -153,14 +239,19 @@ nlohmann::json LabSnapshotter::decodeStop(nlohmann::json& record) {
     auto t0 = Clock::now();
     nlohmann::json stop;
     try {
-        stop = nlohmann::json::parse(m_session->decodeStop(request.dump()));
+        // A condition check (accept()) may have decoded this stop already.
+        stop = record.contains("decoded")
+                   ? record["decoded"]
+                   : nlohmann::json::parse(m_session->decodeStop(request.dump()));
     } catch (const std::exception& e) {
         stop = {{"function", request["function"]},
                 {"cpu", request["cpu"]},
                 {"errors", {std::string("decode: ") + e.what()}}};
     }
-    record["decoded"] = stop;
-    record["decode_ms"] = msBetween(t0, Clock::now());
+    if (!record.contains("decoded")) {
+        record["decoded"] = stop;
+        record["decode_ms"] = msBetween(t0, Clock::now());
+    }
     // The snapshot carries the whole stop, so the app needs nothing else.
     stop["regs"] = request["regs"];
     if (record.contains("stack_scan"))

@@ -35,6 +35,8 @@ public:
         /// (interpreter, debug info, walk, encoding): run.json's
         /// snapshot.cold_ms (the step benchmark's baseline; lengthens stops).
         bool coldBaseline = false;
+        /// Breakpoint conditions ("KEY=VALUE", all must hold; see stopConditionError()).
+        std::vector<std::string> conditions;
         /// Copy-on-pause: rehearse the walk while the VM runs, pause only to
         /// copy the pages it read, walk the copy after resuming.
         bool copyOnPause = true;
@@ -51,6 +53,9 @@ public:
     void ready();
     /// Hook for RunOptions::beforePause: open, then rehearse the capture.
     void beforePause(const std::vector<std::string>& output);
+
+    /// Hook for RunOptions::acceptStop: decode the stop and check the conditions.
+    bool accept(nlohmann::json& record);
 
     /// Install the hooks into `options`; the snapshotter must outlive the run.
     void attach(lab::RunOptions& options);
@@ -72,5 +77,14 @@ private:
     std::unique_ptr<pyhost::IntrospectSession> m_session;
     std::string m_disabled; ///< why snapshots are off (reported once)
 };
+
+/// Why a breakpoint condition "KEY=VALUE" is malformed, or "" when it is fine. Keys: pid,
+/// tgid, comm (the current task), cpu, arg0..arg5, a register (rdi, rip, ...), or an object
+/// the arguments lead to (eventpoll, epitem, vpoll, file, wait_queue_head, wait_entry, wakee:
+/// VALUE is its address).
+std::string stopConditionError(const std::string& condition);
+
+/// Does the stop (its run.json record with "decoded") satisfy "KEY=VALUE"?
+bool stopMatches(const nlohmann::json& record, const std::string& condition);
 
 } // namespace waitscope::cli

@@ -136,6 +136,7 @@ def decode_stop(prog: drgn.Program, symbolizer, stop: Dict[str, Any]) -> Dict[st
         task = current_task(prog, cpu)
         out["task"] = _id("task", task.value_())
         out["task_pid"] = int(task.pid)
+        out["task_tgid"] = int(task.tgid)
         out["task_comm"] = task.comm.string_().decode(errors="replace")
     except (drgn.FaultError, LookupError, ValueError) as e:
         out["errors"].append(f"current task of cpu {cpu}: {e}")

@@ -129,6 +129,12 @@ std::optional<Hit> Breakpoints::poll(std::chrono::milliseconds timeout) {
     return hit;
 }
 
+void Breakpoints::skip() {
+    --m_hits;
+    ++m_skipped;
+    resume();
+}
+
 void Breakpoints::resume() {
     if (m_armed && done()) {
         for (const auto& [addr, name] : m_set)

@@ -116,6 +116,10 @@ int runLabProgram(const RunOptions& o) {
                 if (auto hit = breaks->poll(10ms)) {
                     // Stopped by the gdbstub: capture as at a mark, then go on.
                     json record = hit->toJson();
+                    if (o.acceptStop && !o.acceptStop(record)) {
+                        breaks->skip();
+                        continue;
+                    }
                     record["name"] = "hit-" + std::to_string(hit->number);
                     record["kind"] = "breakpoint";
                     record["t_ms"] = msSince(t0);
@@ -208,6 +212,7 @@ int runLabProgram(const RunOptions& o) {
     if (breaks)
         run["breakpoints"] = {{"symbols", o.breaks.symbols},
                               {"hits", breaks->hits()},
+                              {"skipped", breaks->skipped()},
                               {"kaslr_offset", breaks->kaslrOffset()}};
     breaks.reset();
     run["exit_status"] = status;

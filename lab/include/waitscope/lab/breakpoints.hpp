@@ -53,7 +53,11 @@ public:
     /// (removed, one instruction single-stepped, set again), else the vCPU
     /// would stop at it again at once.
     void resume();
+    /// Let the VM go on after a hit that does not count (a condition did not
+    /// hold): no snapshot, and it is not one of the `count` hits.
+    void skip();
     unsigned hits() const { return m_hits; }
+    unsigned skipped() const { return m_skipped; }
     bool done() const { return m_hits >= m_options.count; }
     uint64_t kaslrOffset() const { return m_syms.offset(); }
 
@@ -63,6 +67,7 @@ private:
     std::unique_ptr<GdbClient> m_gdb;
     std::vector<std::pair<uint64_t, std::string>> m_set; ///< address, symbol
     unsigned m_hits = 0;
+    unsigned m_skipped = 0;
     bool m_armed = false;
     /// The stop we are at (thread, breakpoint address), to step over it on resume.
     int m_stoppedThread = 0;

@@ -54,6 +54,9 @@ struct RunOptions {
     /// stopped while the capture steps run for a mark named "hit-<n>", whose
     /// run.json entry also holds the registers, arguments and stack scan.
     BreakOptions breaks;
+    /// Called at each breakpoint stop (VM stopped) with its run.json record;
+    /// false: the stop does not count, the VM goes on without a capture.
+    std::function<bool(nlohmann::json& record)> acceptStop;
     std::chrono::seconds timeout{600};
     bool echo = true; ///< copy the program's output to our stdout
 };
