@@ -64,8 +64,7 @@ void LabSnapshotter::attach(lab::RunOptions& options) {
     options.beforePause = [this](const std::string&, const std::vector<std::string>& output) {
         beforePause(output);
     };
-    if (!m_options.conditions.empty())
-        options.acceptStop = [this](nlohmann::json& record) { return accept(record); };
+    options.acceptStop = [this](nlohmann::json& record) { return accept(record); };
     options.captures.insert(options.captures.begin(),
                             [this](lab::MarkContext& ctx) { capture(ctx); });
 }
@@ -228,6 +227,10 @@ bool LabSnapshotter::accept(nlohmann::json& record) {
         decodeStop(record);
     for (const auto& c : m_options.conditions)
         if (!stopMatches(record, c))
+            return false;
+    // A step script's per-breakpoint conditions ("break SYM if ...").
+    for (const auto& c : record.value("conditions", nlohmann::json::array()))
+        if (!stopMatches(record, c.get<std::string>()))
             return false;
     return true;
 }

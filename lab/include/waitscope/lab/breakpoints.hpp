@@ -20,6 +20,9 @@ class Vm;
 struct BreakOptions {
     std::vector<std::string> symbols; ///< kernel functions to stop at
     unsigned count = 1;               ///< hits to stop for; then the breakpoints go
+    /// Step scripts: breakpoints stay when the count is reached (add(), remove(),
+    /// allow() change them while the VM is stopped); no symbol is needed at first.
+    bool scripted = false;
 };
 
 /// One stop at a breakpoint: the vCPU's registers, the function's arguments
@@ -56,6 +59,14 @@ public:
     /// Let the VM go on after a hit that does not count (a condition did not
     /// hold): no snapshot, and it is not one of the `count` hits.
     void skip();
+    /// Script mode, VM stopped (at a hit or after stop()): set / remove a breakpoint.
+    /// Throws base::Error for an unknown symbol.
+    void add(const std::string& symbol);
+    void remove(const std::string& symbol);
+    /// Stop for `n` more counted hits.
+    void allow(unsigned n) { m_options.count = m_hits + n; }
+    /// Stop the VM through the gdbstub (to change breakpoints or capture at any time).
+    void stop();
     unsigned hits() const { return m_hits; }
     unsigned skipped() const { return m_skipped; }
     bool done() const { return m_hits >= m_options.count; }
