@@ -11,6 +11,7 @@ std::unique_ptr<View> makeGraphView();
 std::unique_ptr<View> makeInspectorView();
 std::unique_ptr<View> makeDiffView();
 std::unique_ptr<View> makeHistoryView();
+std::unique_ptr<View> makeSteppingView();
 std::unique_ptr<View> makeLogView();
 std::unique_ptr<View> makeConsoleView();
 std::unique_ptr<View> makeExportView();
@@ -20,6 +21,7 @@ ViewList createViews() {
     v.push_back(makeObjectTreeView());
     v.push_back(makeSearchView());
     v.push_back(makeTargetsView());
+    v.push_back(makeSteppingView());
     v.push_back(makeGraphView());
     v.push_back(makeInspectorView());
     v.push_back(makeDiffView());
