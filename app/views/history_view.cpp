@@ -159,8 +159,7 @@ private:
         }
         if (ImGui::TreeNode("registers")) {
             for (Field r : stop.member("regs").children())
-                ImGui::Text("%-6s %s", std::string(keyName(r.key())).c_str(),
-                            r.text().c_str());
+                ImGui::Text("%-6s %s", std::string(keyName(r.key())).c_str(), r.text().c_str());
             ImGui::TreePop();
         }
         if (ImGui::TreeNode("kernel stack (scan, innermost first)")) {
