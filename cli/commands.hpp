@@ -25,6 +25,8 @@ void addDiffCommand(CLI::App& app, int& status);
 /// `waitscope render SNAPSHOT --out FILE`: a snapshot's scene as SVG/DOT (render_cmd.cpp;
 /// built with the app, whose scene builders it uses).
 void addRenderCommand(CLI::App& app, int& status);
+/// `waitscope session pack|info|unpack`: session files (session_cmd.cpp).
+void addSessionCommands(CLI::App& app, int& status);
 
 /// The GUI's options on the top-level command (gui_cmd.cpp).
 struct GuiFlags {

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include <waitscope/base/error.hpp>
@@ -255,9 +256,15 @@ struct RunFlags {
     bool events = false;
     std::vector<std::string> breaks;
     unsigned breakCount = 1;
+    std::string stepScript;
 };
 
 int labRun(const RunFlags& f) {
+    if (!f.snapshot.conditions.empty() && f.breaks.empty() && f.stepScript.empty())
+        throw base::Error("--if needs a breakpoint (--break SYM)");
+    if (!f.snapshot.conditions.empty() && f.noSnapshot)
+        throw base::Error("--if decodes the stops with the snapshot's debug info: drop "
+                          "--no-snapshot");
     auto install = lab::LabInstall::find();
     base::installStopSignals();
     fs::path runs = lab::labRuntimeDir() / "runs";
@@ -279,6 +286,29 @@ int labRun(const RunFlags& f) {
     o.echo = !f.quiet;
     o.breaks.symbols = f.breaks;
     o.breaks.count = f.breakCount;
+    if (!f.stepScript.empty()) {
+        if (!f.breaks.empty())
+            throw Error("--step-script sets its own breakpoints: drop --break");
+        if (f.noSnapshot)
+            throw Error("--step-script captures at every stop: drop --no-snapshot");
+        std::string text = base::readFile(f.stepScript);
+        std::size_t n = 0;
+        for (std::size_t at = 0; at <= text.size();) {
+            std::size_t end = std::min(text.find('\n', at), text.size());
+            std::string line = text.substr(at, end - at);
+            ++n;
+            if (auto why = lab::stepScriptError(line); !why.empty())
+                throw Error(f.stepScript + ":" + std::to_string(n) + ": " + why);
+            if (auto ifAt = line.find(" if "); ifAt != std::string::npos) {
+                std::istringstream conds(line.substr(ifAt + 4, line.find('#') - ifAt - 4));
+                for (std::string c; conds >> c;)
+                    if (auto bad = stopConditionError(c); !bad.empty())
+                        throw Error(f.stepScript + ":" + std::to_string(n) + ": " + bad);
+            }
+            o.stepScript.push_back(line);
+            at = end + 1;
+        }
+    }
     std::unique_ptr<timeline::LiveCapture> capture;
     if (f.events) {
         // vpoll's flight recorder, read from guest RAM while the program runs.
@@ -395,6 +425,19 @@ void addLabCommands(CLI::App& app, int& status) {
         "--snapshot-baseline", run.snapshot.baseline,
         "Also time a per-member drgn walk in the same pause (benchmarks; longer pauses)");
     runCmd
+        ->add_option("--if", run.snapshot.conditions,
+                     "Breakpoint condition KEY=VALUE (repeatable, all must hold), checked at each "
+                     "hit while the VM is stopped; a hit that fails goes on without a snapshot "
+                     "and does not count. KEY: pid, tgid, comm (the current task), cpu, "
+                     "arg0..arg5, a register (rdi, rip, ...), or what the arguments lead to: "
+                     "eventpoll, epitem, vpoll, file, wait_queue_head, wait_entry, wakee "
+                     "(VALUE: its address)")
+        ->check([](const std::string& c) { return stopConditionError(c); })
+        ->allow_extra_args(false);
+    runCmd->add_flag("--snapshot-cold-baseline", run.snapshot.coldBaseline,
+                     "At breakpoint stops, also time a cold snapshot of the same stopped memory "
+                     "by a fresh introspect process (benchmarks; longer stops)");
+    runCmd
         ->add_option("--snapshot-arg", run.snapshot.extraArgs,
                      "Extra waitscope dump option for the mark snapshots (repeat per word, e.g. "
                      "--snapshot-arg=--pid --snapshot-arg=42)")
@@ -409,6 +452,10 @@ void addLabCommands(CLI::App& app, int& status) {
         ->add_option("--break-count", run.breakCount,
                      "Breakpoint hits to stop for before removing the breakpoints")
         ->capture_default_str();
+    runCmd->add_option("--step-script", run.stepScript,
+                       "Drive breakpoints with a script, one command a line: break SYM [if "
+                       "KEY=VALUE ...], delete SYM, continue [N], until-mark NAME, snapshot NAME, "
+                       "resume (see docs/lab.md); every stop is captured");
     runCmd->add_flag("--events", run.events,
                      "Record vpoll's flight recorder live from guest RAM into DIR/events.json "
                      "(Chrome Trace Event JSON; see waitscope timeline show)");

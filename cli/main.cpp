@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
 #ifdef WAITSCOPE_HAVE_GUI
     waitscope::cli::addRenderCommand(app, status);
 #endif
+    waitscope::cli::addSessionCommands(app, status);
     waitscope::cli::GuiFlags gui;
     waitscope::cli::addGuiOptions(app, gui);
     try {

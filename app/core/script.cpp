@@ -25,7 +25,7 @@ constexpr Verb Verbs[] = {
     {"scene", 1, 1},     {"zoom-fit", 0, 0}, {"step", 1, 1},       {"lecture", 1, 1},
     {"wait-idle", 0, 0}, {"wait", 1, 1},     {"screenshot", 1, 1}, {"export", 2, 2},
     {"resize", 2, 2},    {"report", 0, 0},   {"expect", 2, 2},     {"quit", 0, 0},
-    {"console", 1, -1},  {"lab-run", 1, -1},
+    {"console", 1, -1},  {"lab-run", 1, -1}, {"lab-step", 2, -1},
 };
 
 bool toInt(const std::string& s, long long& v) {
@@ -271,6 +271,20 @@ bool ScriptRunner::run(App& app, const ScriptAction& a) {
                                  else
                                      app.open(dir.string());
                              });
+    } else if (a.verb == "lab-step") {
+        // lab-step SCRIPT PROGRAM [ARGS...]: as the Stepping view's "run in a lab VM".
+        std::vector<std::string> rest(args.begin() + 2, args.end());
+        std::string prog = args[1];
+        app.lab().runProgram(prog, rest,
+                             [&app, prog](std::filesystem::path dir, std::string error) {
+                                 if (!error.empty()) {
+                                     app.log(LogLine::Error, "lab run " + prog + ": " + error);
+                                     return;
+                                 }
+                                 app.open(dir.string());
+                                 app.openView("History");
+                             },
+                             {"--step-script", std::filesystem::absolute(args[0]).string()});
     } else if (a.verb == "quit") {
         m_done = true;
     }

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include <waitscope/base/files.hpp>
+#include <waitscope/model/session_file.hpp>
 
 #include "embedded_demo.hpp"
 
@@ -19,13 +20,16 @@ TargetKind classifyTarget(const fs::path& path) {
     if (fs::is_directory(path, ec))
         return TargetKind::SessionDir;
     std::ifstream in(path, std::ios::binary);
-    char head[8] = {};
+    char head[24] = {};
     in.read(head, sizeof head);
     std::string_view h(head, static_cast<std::size_t>(in.gcount()));
     if (h.substr(0, 4) == "\x7f"
                           "ELF" ||
         h.substr(0, 8) == "KDUMP   " || h.substr(0, 8) == "makedump")
         return TargetKind::Vmcore;
+    if (model::isSessionFile(h) || h.substr(0, 18) == "waitscope.session/")
+        return TargetKind::SessionFile;
+    h = h.substr(0, 8);
     std::size_t i = 0;
     while (i < h.size() && (h[i] == ' ' || h[i] == '\n' || h[i] == '\r' || h[i] == '\t'))
         ++i;
@@ -55,6 +59,13 @@ JobPtr loadTarget(WorkerPool& pool, RunQueue& queue, const fs::path& path, Sessi
                         return model::Error{model::ErrorKind::Io,
                                             path.string() + ": no snapshots (*.json, *.cbor) here"};
                     return model::loadSession(files, o);
+                }
+                case TargetKind::SessionFile: {
+                    // The events and run.json it holds are not shown here (yet).
+                    auto r = model::loadSessionFile(path, o);
+                    if (!r)
+                        return r.error();
+                    return std::move(r->session);
                 }
                 case TargetKind::Vmcore: // handled above
                 case TargetKind::Snapshot:

@@ -1,5 +1,6 @@
 // Opening targets from files on the worker pool: a snapshot (JSON/CBOR), a session
-// directory (a `waitscope lab run` output), or the bundled demo.
+// directory (a `waitscope lab run` output), a session file (.wss, docs/session-format.md),
+// or the bundled demo.
 #pragma once
 
 #include <filesystem>
@@ -14,7 +15,7 @@
 namespace waitscope::app {
 
 /// What a path holds, from its first bytes.
-enum class TargetKind { Snapshot, SessionDir, Vmcore, Missing, Unknown };
+enum class TargetKind { Snapshot, SessionDir, SessionFile, Vmcore, Missing, Unknown };
 
 /// Classify `path` (reads at most 8 bytes; call off the UI thread).
 [[nodiscard]] TargetKind classifyTarget(const std::filesystem::path& path);

@@ -119,14 +119,17 @@ JobPtr LabSource::stop(const std::string& name, std::function<void(std::string)>
 }
 
 JobPtr LabSource::runProgram(const std::string& program, const std::vector<std::string>& args,
-                             std::function<void(fs::path, std::string)> done) {
-    return m_pool.submit("Running " + program + " in the lab VM", [this, program, args,
-                                                                   done](Job& job) {
+                             std::function<void(fs::path, std::string)> done,
+                             std::vector<std::string> runOptions) {
+    return m_pool.submit("Running " + program + " in the lab VM", [this, program, args, done,
+                                                                   runOptions](Job& job) {
         fs::path dir;
         std::string error;
         try {
             dir = base::makeTempDir(fs::temp_directory_path(), "waitscope-run-" + program + "-");
-            std::vector<std::string> a{"lab", "run", "-q", "--out", dir.string(), "--", program};
+            std::vector<std::string> a{"lab", "run", "-q", "--out", dir.string()};
+            a.insert(a.end(), runOptions.begin(), runOptions.end());
+            a.insert(a.end(), {"--", program});
             a.insert(a.end(), args.begin(), args.end());
             error = runSelf(a, dir / "lab-run.log", job);
         } catch (const std::exception& e) {

@@ -39,8 +39,10 @@ public:
     JobPtr stop(const std::string& name, std::function<void(std::string)> done);
     /// `waitscope lab run PROGRAM ARGS... --out DIR`: `done` gets the run directory (its
     /// <mark>.json snapshots make a session) or an error message. Cancelling kills the run.
+    /// `runOptions` go to `lab run` before the program (e.g. "--step-script", FILE).
     JobPtr runProgram(const std::string& program, const std::vector<std::string>& args,
-                      std::function<void(std::filesystem::path, std::string)> done);
+                      std::function<void(std::filesystem::path, std::string)> done,
+                      std::vector<std::string> runOptions = {});
     /// Lab program names (the build's or the install's lab/programs), empty without a lab.
     [[nodiscard]] static std::vector<std::string> programs();
 

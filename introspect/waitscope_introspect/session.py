@@ -346,6 +346,17 @@ class Session:
             return (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode()
         raise IntrospectError(f"the report is text or json, not {fmt}")
 
+    # -- breakpoint stops -------------------------------------------------------
+
+    def decode_stop(self, stop: Dict[str, Any]) -> Dict[str, Any]:
+        """
+        The current task and the objects a stopped function's arguments point
+        at, read now (call it while the VM is stopped); see :mod:`.stop`.
+        """
+        from .stop import decode_stop
+
+        return decode_stop(self.prog, self.symbolizer, stop)
+
     # -- console ----------------------------------------------------------------
 
     def console(self, code: str) -> str:

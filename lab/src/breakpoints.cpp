@@ -48,7 +48,7 @@ json Hit::toJson() const {
 Breakpoints::Breakpoints(Vm& vm, const BreakOptions& options)
     : m_options(options),
       m_syms(KernelSymbols::load(vm.info().vmlinux.parent_path() / "System.map")) {
-    if (options.symbols.empty())
+    if (options.symbols.empty() && !options.scripted)
         throw Error("no breakpoint symbols");
     {
         base::MappedFile ram(vm.info().ramPath);
@@ -99,12 +99,17 @@ std::optional<Hit> Breakpoints::poll(std::chrono::milliseconds timeout) {
         return std::nullopt;
     }
     Hit hit;
+    hit.stoppedAt = std::chrono::steady_clock::now();
     hit.number = ++m_hits;
     hit.cpu = stop->thread > 0 ? stop->thread - 1 : 0;
     hit.regs = m_gdb->registers(stop->thread);
+    m_stoppedThread = stop->thread;
+    m_stoppedAt.reset();
     for (const auto& [addr, name] : m_set)
-        if (addr == hit.regs.rip)
+        if (addr == hit.regs.rip) {
             hit.symbol = name;
+            m_stoppedAt = addr;
+        }
     if (hit.symbol.empty())
         hit.symbol = m_syms.symbolize(hit.regs.rip);
     uint64_t top = (hit.regs.rsp | (ThreadSize - 1)) + 1;
@@ -124,12 +129,58 @@ std::optional<Hit> Breakpoints::poll(std::chrono::milliseconds timeout) {
     return hit;
 }
 
+void Breakpoints::add(const std::string& symbol) {
+    for (const auto& [addr, name] : m_set)
+        if (name == symbol)
+            return;
+    auto addr = m_syms.address(symbol);
+    if (!addr)
+        throw Error("no kernel symbol '" + symbol + "'");
+    m_gdb->setBreakpoint(*addr);
+    m_set.emplace_back(*addr, symbol);
+}
+
+void Breakpoints::remove(const std::string& symbol) {
+    for (auto it = m_set.begin(); it != m_set.end(); ++it)
+        if (it->second == symbol) {
+            m_gdb->clearBreakpoint(it->first);
+            m_set.erase(it);
+            return;
+        }
+}
+
+void Breakpoints::stop() {
+    // A QMP pause (a mark) left its stop reply queued: drop it, or the
+    // interrupt would take it for its own while the VM runs.
+    while (m_gdb->waitStop(std::chrono::milliseconds(0))) {
+    }
+    m_gdb->interrupt();
+    m_stoppedAt.reset();
+}
+
+void Breakpoints::skip() {
+    --m_hits;
+    ++m_skipped;
+    resume();
+}
+
 void Breakpoints::resume() {
-    if (m_armed && done()) {
+    if (m_armed && done() && !m_options.scripted) {
         for (const auto& [addr, name] : m_set)
             m_gdb->clearBreakpoint(addr);
         m_armed = false;
     }
+    bool stillSet = false;
+    for (const auto& [addr, name] : m_set)
+        stillSet = stillSet || (m_stoppedAt && addr == *m_stoppedAt);
+    if (m_armed && m_stoppedAt && stillSet) {
+        // QEMU does not step over a breakpoint itself: continuing at its
+        // address would stop there again without executing anything.
+        m_gdb->clearBreakpoint(*m_stoppedAt);
+        m_gdb->step(m_stoppedThread);
+        m_gdb->setBreakpoint(*m_stoppedAt);
+    }
+    m_stoppedAt.reset();
     m_gdb->resume();
 }
 

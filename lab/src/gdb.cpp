@@ -150,6 +150,14 @@ void GdbClient::resume() {
     send("c");
 }
 
+StopReply GdbClient::step(int thread, std::chrono::milliseconds timeout) {
+    send("vCont;s:" + hex64(static_cast<uint64_t>(thread)));
+    auto r = waitStop(timeout);
+    if (!r)
+        throw Error("gdbstub: no stop after a single step");
+    return *r;
+}
+
 std::optional<StopReply> GdbClient::waitStop(std::chrono::milliseconds timeout) {
     auto pkt = receive(timeout);
     if (!pkt)

@@ -32,7 +32,56 @@ std::optional<json> guestPanic(Vm& vm) {
             return ev.value("data", json::object());
     return std::nullopt;
 }
+std::vector<std::string> words(const std::string& line) {
+    std::vector<std::string> w;
+    std::string cur;
+    for (char c : line) {
+        if (c == '#')
+            break;
+        if (c == ' ' || c == '\t') {
+            if (!cur.empty())
+                w.push_back(std::exchange(cur, {}));
+        } else {
+            cur.push_back(c);
+        }
+    }
+    if (!cur.empty())
+        w.push_back(cur);
+    return w;
+}
+
+/// The step script's state: what the VM runs until, and each symbol's conditions.
+struct StepScript {
+    std::vector<std::vector<std::string>> lines;
+    std::size_t next = 0;
+    std::string untilMark;           ///< waiting for this mark
+    std::vector<std::string> parked; ///< breakpoints lifted until the mark
+    std::map<std::string, std::vector<std::string>> conditions;
+    bool free = false; ///< resumed for good: no breakpoints any more
+};
 } // namespace
+
+std::string stepScriptError(const std::string& line) {
+    auto w = words(line);
+    if (w.empty())
+        return "";
+    const std::string& v = w[0];
+    if (v == "break") {
+        if (w.size() < 2 || (w.size() > 2 && (w[2] != "if" || w.size() < 4)))
+            return "'" + line + "': break SYM [if KEY=VALUE ...]";
+    } else if (v == "delete" || v == "until-mark" || v == "snapshot") {
+        if (w.size() != 2)
+            return "'" + line + "': " + v + " takes one argument";
+    } else if (v == "continue") {
+        if (w.size() > 2 || (w.size() == 2 && std::atoi(w[1].c_str()) <= 0))
+            return "'" + line + "': continue [N >= 1]";
+    } else if (v != "resume") {
+        return "'" + line +
+               "': unknown command (break, delete, continue, until-mark, snapshot, "
+               "resume)";
+    }
+    return "";
+}
 
 std::string dumpFormatName(DumpFormat format) {
     switch (format) {
@@ -78,12 +127,74 @@ int runLabProgram(const RunOptions& o) {
     if (o.onBooted)
         o.onBooted(*vm);
     std::optional<Breakpoints> breaks;
-    if (!o.breaks.symbols.empty())
+    StepScript script;
+    if (!o.stepScript.empty()) {
+        BreakOptions b = o.breaks;
+        b.scripted = true;
+        b.count = 0;
+        breaks.emplace(*vm, b);
+        for (const auto& line : o.stepScript)
+            if (auto w = words(line); !w.empty())
+                script.lines.push_back(w);
+    } else if (!o.breaks.symbols.empty()) {
         breaks.emplace(*vm, o.breaks);
-    vm->write("\n"); // the guest waits for this before it starts the program
-    const std::string exitPrefix = "WAITSCOPE_EXIT " + vm->nonce() + " ";
+    }
     std::map<std::string, int> seen;
     std::vector<std::string> output;
+    // Capture now, at a stop, under `name` (a "snapshot NAME" line).
+    auto captureHere = [&](const std::string& raw, const char* kind) {
+        std::string name = sanitizeMarkName(raw);
+        if (int n = ++seen[name]; n > 1)
+            name += "-" + std::to_string(n);
+        json record = {{"name", name}, {"kind", kind}, {"t_ms", msSince(t0)}};
+        MarkContext ctx{*vm, name, o.outDir, record, Clock::now(), output, {}};
+        for (const auto& step : o.captures)
+            step(ctx);
+        for (auto& job : ctx.afterResume) // still stopped: the next capture needs the session
+            job();
+        run["marks"].push_back(record);
+    };
+    // Run script lines while the VM is stopped, up to the next that lets it run.
+    auto runScript = [&] {
+        while (script.next < script.lines.size()) {
+            const auto& w = script.lines[script.next++];
+            if (w[0] == "break") {
+                breaks->add(w[1]);
+                script.conditions[w[1]].assign(w.begin() + std::min<std::size_t>(w.size(), 3),
+                                               w.end());
+            } else if (w[0] == "delete") {
+                breaks->remove(w[1]);
+                script.conditions.erase(w[1]);
+            } else if (w[0] == "snapshot") {
+                captureHere(w[1], "snapshot");
+            } else if (w[0] == "continue") {
+                breaks->allow(w.size() > 1 ? static_cast<unsigned>(std::atoi(w[1].c_str())) : 1);
+                return;
+            } else if (w[0] == "until-mark") {
+                script.untilMark = sanitizeMarkName(w[1]);
+                for (const auto& [sym, c] : script.conditions) {
+                    breaks->remove(sym);
+                    script.parked.push_back(sym);
+                }
+                breaks->allow(0);
+                return;
+            } else { // resume
+                break;
+            }
+        }
+        for (const auto& [sym, c] : script.conditions)
+            breaks->remove(sym);
+        script.conditions.clear();
+        breaks->allow(0);
+        script.free = true;
+    };
+    if (!script.lines.empty()) {
+        breaks->stop();
+        runScript();
+        breaks->resume();
+    }
+    vm->write("\n"); // the guest waits for this before it starts the program
+    const std::string exitPrefix = "WAITSCOPE_EXIT " + vm->nonce() + " ";
     int status = -1;
     auto deadline = Clock::now() + o.timeout;
     auto emit = [&](const std::string& line) {
@@ -111,16 +222,35 @@ int runLabProgram(const RunOptions& o) {
                 break;
             }
             if (breaks && !breaks->done()) {
-                if (auto hit = breaks->poll(0ms)) {
+                // Wait on the gdbstub first so a stop is seen within
+                // milliseconds; console lines queue meanwhile.
+                if (auto hit = breaks->poll(10ms)) {
                     // Stopped by the gdbstub: capture as at a mark, then go on.
                     json record = hit->toJson();
+                    if (auto c = script.conditions.find(hit->symbol);
+                        c != script.conditions.end() && !c->second.empty())
+                        record["conditions"] = c->second;
+                    if (o.acceptStop && !o.acceptStop(record)) {
+                        breaks->skip();
+                        continue;
+                    }
                     record["name"] = "hit-" + std::to_string(hit->number);
                     record["kind"] = "breakpoint";
                     record["t_ms"] = msSince(t0);
-                    MarkContext ctx{*vm,          record["name"], o.outDir, record,
-                                    Clock::now(), output,         {}};
+                    MarkContext ctx{*vm, record["name"], o.outDir, record, hit->stoppedAt, output,
+                                    {}};
                     for (const auto& step : o.captures)
                         step(ctx);
+                    if (!script.lines.empty() && breaks->done()) {
+                        // The script goes on while stopped: finish this capture first.
+                        for (auto& job : ctx.afterResume)
+                            job();
+                        ctx.afterResume.clear();
+                        run["marks"].push_back(record);
+                        runScript();
+                        breaks->resume();
+                        continue;
+                    }
                     breaks->resume();
                     for (auto& job : ctx.afterResume)
                         job();
@@ -147,7 +277,7 @@ int runLabProgram(const RunOptions& o) {
                 std::fprintf(stderr, "lab: the guest kernel panicked; saved %s\n", path.c_str());
                 break;
             }
-            auto line = vm->readLine(breaks && !breaks->done() ? 20ms : 200ms);
+            auto line = vm->readLine(breaks && !breaks->done() ? 1ms : 200ms);
             if (!line)
                 continue;
             // The exit line follows the program's output directly, so a last
@@ -194,6 +324,15 @@ int runLabProgram(const RunOptions& o) {
             for (auto& job : ctx.afterResume)
                 job();
             run["marks"].push_back(record);
+            if (!script.untilMark.empty() && name == script.untilMark) {
+                // Reached: put the breakpoints back and go on with the script.
+                script.untilMark.clear();
+                breaks->stop();
+                for (const auto& sym : std::exchange(script.parked, {}))
+                    breaks->add(sym);
+                runScript();
+                breaks->resume();
+            }
             vm->write("\n");
         }
     } catch (const Error& e) {
@@ -205,7 +344,9 @@ int runLabProgram(const RunOptions& o) {
         emit(rest);
     if (breaks)
         run["breakpoints"] = {{"symbols", o.breaks.symbols},
+                              {"script", !script.lines.empty()},
                               {"hits", breaks->hits()},
+                              {"skipped", breaks->skipped()},
                               {"kaslr_offset", breaks->kaslrOffset()}};
     breaks.reset();
     run["exit_status"] = status;

@@ -380,6 +380,22 @@ std::string IntrospectSession::render(const std::string& format, const std::stri
         .get();
 }
 
+std::string IntrospectSession::decodeStop(const std::string& stopJson) {
+    Impl* impl = m_impl.get();
+    return m_host
+        .submit([impl, stopJson]() -> std::string {
+            try {
+                py::object json = py::module_::import("json");
+                py::object decoded =
+                    impl->session.attr("decode_stop")(json.attr("loads")(stopJson));
+                return json.attr("dumps")(decoded).cast<std::string>();
+            } catch (py::error_already_set& e) {
+                throw toError(e);
+            }
+        })
+        .get();
+}
+
 std::string IntrospectSession::console(const std::string& code) {
     Impl* impl = m_impl.get();
     return m_host

@@ -20,6 +20,9 @@ class Vm;
 struct BreakOptions {
     std::vector<std::string> symbols; ///< kernel functions to stop at
     unsigned count = 1;               ///< hits to stop for; then the breakpoints go
+    /// Step scripts: breakpoints stay when the count is reached (add(), remove(),
+    /// allow() change them while the VM is stopped); no symbol is needed at first.
+    bool scripted = false;
 };
 
 /// One stop at a breakpoint: the vCPU's registers, the function's arguments
@@ -32,6 +35,8 @@ struct Hit {
     int cpu = 0;
     X86Regs regs{};
     std::vector<std::pair<uint64_t, std::string>> stack;
+    /// When the gdbstub's stop reply was read (the VM has been stopped since).
+    std::chrono::steady_clock::time_point stoppedAt;
     nlohmann::json toJson() const;
 };
 
@@ -47,9 +52,23 @@ public:
     /// stopped until resume(). Other stops (a QMP pause) are skipped.
     std::optional<Hit> poll(std::chrono::milliseconds timeout);
     /// Let the VM go on after a hit; after the last counted hit the
-    /// breakpoints are removed first.
+    /// breakpoints are removed first. A breakpoint still set is stepped over
+    /// (removed, one instruction single-stepped, set again), else the vCPU
+    /// would stop at it again at once.
     void resume();
+    /// Let the VM go on after a hit that does not count (a condition did not
+    /// hold): no snapshot, and it is not one of the `count` hits.
+    void skip();
+    /// Script mode, VM stopped (at a hit or after stop()): set / remove a breakpoint.
+    /// Throws base::Error for an unknown symbol.
+    void add(const std::string& symbol);
+    void remove(const std::string& symbol);
+    /// Stop for `n` more counted hits.
+    void allow(unsigned n) { m_options.count = m_hits + n; }
+    /// Stop the VM through the gdbstub (to change breakpoints or capture at any time).
+    void stop();
     unsigned hits() const { return m_hits; }
+    unsigned skipped() const { return m_skipped; }
     bool done() const { return m_hits >= m_options.count; }
     uint64_t kaslrOffset() const { return m_syms.offset(); }
 
@@ -59,7 +78,11 @@ private:
     std::unique_ptr<GdbClient> m_gdb;
     std::vector<std::pair<uint64_t, std::string>> m_set; ///< address, symbol
     unsigned m_hits = 0;
+    unsigned m_skipped = 0;
     bool m_armed = false;
+    /// The stop we are at (thread, breakpoint address), to step over it on resume.
+    int m_stoppedThread = 0;
+    std::optional<uint64_t> m_stoppedAt;
 };
 
 } // namespace waitscope::lab

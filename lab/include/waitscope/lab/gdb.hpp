@@ -41,6 +41,9 @@ public:
     void clearBreakpoint(uint64_t addr);
     /// Resume every vCPU (does not wait).
     void resume();
+    /// Execute one instruction on gdbstub thread `thread` alone (vCont;s) and
+    /// wait for it to stop again. Throws base::Error when it does not.
+    StopReply step(int thread, std::chrono::milliseconds timeout = std::chrono::seconds(5));
     /// Wait for the next stop; nullopt on timeout. Throws when the stub goes away.
     std::optional<StopReply> waitStop(std::chrono::milliseconds timeout);
     /// Stop the VM (Ctrl-C) and wait for the stop reply.

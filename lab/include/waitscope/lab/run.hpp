@@ -54,6 +54,14 @@ struct RunOptions {
     /// stopped while the capture steps run for a mark named "hit-<n>", whose
     /// run.json entry also holds the registers, arguments and stack scan.
     BreakOptions breaks;
+    /// A step script (`lab run --step-script`, docs/lab.md), one command a line:
+    /// break SYM [if K=V ...], delete SYM, continue [N], until-mark NAME,
+    /// snapshot NAME, resume. Runs while the VM is stopped; "continue" and
+    /// "until-mark" let it run until their stop. Empty: no script.
+    std::vector<std::string> stepScript;
+    /// Called at each breakpoint stop (VM stopped) with its run.json record;
+    /// false: the stop does not count, the VM goes on without a capture.
+    std::function<bool(nlohmann::json& record)> acceptStop;
     std::chrono::seconds timeout{600};
     bool echo = true; ///< copy the program's output to our stdout
 };
@@ -67,6 +75,9 @@ constexpr int PanicStatus = 123;
 /// Exit status: the program's, 123 when the guest kernel panicked, 124 on
 /// timeout, 128+N on signal N; throws base::Error when the VM cannot be booted.
 int runLabProgram(const RunOptions& options);
+
+/// Why a step script line is wrong, or "" (checked before the VM boots).
+std::string stepScriptError(const std::string& line);
 
 /// A mark name made safe as a file name ([A-Za-z0-9._-], at most 64 chars).
 std::string sanitizeMarkName(const std::string& raw);

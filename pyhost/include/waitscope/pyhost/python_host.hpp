@@ -134,6 +134,10 @@ public:
     /// Encode the last capture: json, cbor, dot or text. `captureExtra` is a
     /// JSON object merged into the snapshot's capture (e.g. {"pause_ms": 12.5}).
     std::string render(const std::string& format, const std::string& captureExtraJson = "{}");
+    /// A breakpoint stop decoded (read now, while the VM is stopped): `stopJson` is
+    /// {"function", "cpu", "regs": {"rdi": "0x..", ...}}; returns the JSON of
+    /// waitscope_introspect.stop.decode_stop (current task, argument object ids).
+    std::string decodeStop(const std::string& stopJson);
     /// Run code in the console namespace (`prog` = this session's program);
     /// returns what it printed, or the traceback.
     std::string console(const std::string& code);
