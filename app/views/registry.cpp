@@ -1,5 +1,5 @@
 // The one list of views (ImHex's registerViews): add a view here and nowhere else. Order is
-// the tab order inside each region. The timeline (issue 8) goes in the bottom region.
+// the tab order inside each region.
 #include "view.hpp"
 
 namespace waitscope::app {
@@ -13,6 +13,7 @@ std::unique_ptr<View> makeDiffView();
 std::unique_ptr<View> makeLogView();
 std::unique_ptr<View> makeConsoleView();
 std::unique_ptr<View> makeExportView();
+std::unique_ptr<View> makeTimelineView();
 
 ViewList createViews() {
     ViewList v;
@@ -22,6 +23,7 @@ ViewList createViews() {
     v.push_back(makeGraphView());
     v.push_back(makeInspectorView());
     v.push_back(makeDiffView());
+    v.push_back(makeTimelineView());
     v.push_back(makeLogView());
     v.push_back(makeConsoleView());
     v.push_back(makeExportView());
