@@ -10,6 +10,8 @@
 #   demo-overview.png   tasks, eventpolls, epitems and watched files
 #   demo-lecture.png    lecture mode after stepping to the second mark: what changed
 #   demo-workqueues.png worker pools and workqueues
+#   timeline.png        the Timeline view on the demo's vpoll ring, its last event selected
+#                       (its vpoll instance selected and outlined, the timeline filtered)
 #   e2e-lab-attach.png, e2e-vmcore.png (--lab) the same eventpoll read live from a lab VM
 #                       with --lab and from its vmcore
 set -euo pipefail
@@ -58,6 +60,13 @@ step next
 wait 20"
 shot demo-workqueues "scene workqueues
 zoom-fit"
+shot timeline "view objects off
+view search off
+view targets off
+panel bottom 620
+view timeline
+do timeline fit
+do timeline select last"
 
 # With --lab: the end-to-end run in a lab VM (tests/app/e2e_lab.py): the app attached with
 # --lab at a topology program's mark, and the same state's vmcore.

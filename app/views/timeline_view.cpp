@@ -149,6 +149,7 @@ private:
         std::filesystem::path file = m_eventsFile;
         std::string key = m_sourceKey;
         RunQueue* queue = &app.runQueue();
+        App* appPtr = &app; // outlives the pool's jobs (it joins them first)
         auto* self = this;
         if (m_sourceKey.empty()) {
             m_status.clear();
@@ -173,12 +174,12 @@ private:
                                                                          " bad records skipped)"
                                                                    : std::string()));
                 }
-            } catch (const base::Error& e) {
+            } catch (const std::exception& e) { // base::Error, bad_alloc: said, not fatal
                 error = e.what();
             }
             if (job.cancelled())
                 return;
-            queue->post([self, key, data, error] {
+            queue->post([self, appPtr, key, data, error] {
                 if (key != self->m_sourceKey)
                     return; // superseded
                 self->m_data = data;
@@ -186,6 +187,7 @@ private:
                 self->m_filtered.reset();
                 self->m_filterKey = {};
                 self->fit();
+                self->updateFilter(*appPtr); // a selection made while loading
             });
         });
     }
@@ -222,6 +224,7 @@ private:
             return;
         m_filterKey = key;
         m_filterValue = f.value;
+        m_filtered.reset(); // the previous selection's lane goes now, this one's comes next
         if (m_fjob)
             m_fjob->cancel();
         TimelinePtr data = m_data;
