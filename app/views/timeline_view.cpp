@@ -92,6 +92,8 @@ public:
         }
         if (!m_cursors.empty())
             out += " timeline_cursors=" + std::to_string(m_cursors.size());
+        if (m_selected)
+            out += " timeline_linked=" + std::to_string(m_linked);
     }
 
     bool scriptAction(App& app, const std::vector<std::string>& args, std::string& error) override {
@@ -192,12 +194,18 @@ private:
         });
     }
 
+    /// Show every event and the current snapshot's capture-time cursor.
     void fit() {
         if (!m_data)
             return;
-        double span = static_cast<double>(m_data->lastNs - m_data->firstNs);
-        m_span = std::max(span * 1.02, 1000.0);
-        m_t0 = static_cast<double>(m_data->firstNs) - (m_span - span) / 2;
+        double a = static_cast<double>(m_data->firstNs), b = static_cast<double>(m_data->lastNs);
+        for (const Cursor& c : m_cursors)
+            if (c.current) {
+                a = std::min(a, static_cast<double>(c.ns));
+                b = std::max(b, static_cast<double>(c.ns));
+            }
+        m_span = std::max((b - a) * 1.02, 1000.0);
+        m_t0 = a - (m_span - (b - a)) / 2;
     }
 
     /// The store's ref of an event equal to `e` (by time, seq and CPU).
@@ -281,6 +289,7 @@ private:
             hl.insert(id);
         for (model::ObjectId id : o.files)
             hl.insert(id);
+        m_linked = hl.size();
         app.setHighlights(std::move(hl));
         if (o.vpoll.valid())
             app.select(o.vpoll);
@@ -357,17 +366,23 @@ private:
         auto toX = [&](double ns) { return x0 + static_cast<float>((ns - m_t0) / m_span * timeW); };
         dl->AddRectFilled(ImVec2(x0, top.y), ImVec2(x0 + timeW, top.y + AxisH),
                           IM_COL32(35, 35, 40, 255));
-        double step = std::pow(10.0, std::floor(std::log10(m_span / 8)));
-        if (m_span / step > 20)
-            step *= 5;
-        else if (m_span / step > 10)
-            step *= 2;
-        for (double t = std::ceil(m_t0 / step) * step; t < m_t0 + m_span; t += step) {
-            float x = toX(t);
+        // Ticks at round offsets from the first event (1, 2, 5 x 10^k ns), 100+ px apart.
+        const double minStep = m_span * 100 / timeW;
+        const double decade = std::pow(10.0, std::floor(std::log10(minStep)));
+        double step = decade * 10;
+        for (double m : {1.0, 2.0, 5.0})
+            if (decade * m >= minStep) {
+                step = decade * m;
+                break;
+            }
+        const double first = static_cast<double>(d.firstNs);
+        for (double t = std::ceil((m_t0 - first) / step) * step; t < m_t0 + m_span - first;
+             t += step) {
+            float x = toX(first + t);
             dl->AddLine(ImVec2(x, top.y + AxisH - 5), ImVec2(x, top.y + AxisH),
                         IM_COL32(160, 160, 160, 255));
             dl->AddText(ImVec2(x + 2, top.y + 2), IM_COL32(170, 170, 170, 255),
-                        fmtNs(t - static_cast<double>(d.firstNs)).c_str());
+                        fmtNs(std::fabs(t) < step / 2 ? 0.0 : t).c_str());
         }
         dl->AddText(ImVec2(top.x + 4, top.y + 2), IM_COL32(140, 140, 140, 255), "t - first event");
 
@@ -527,7 +542,7 @@ private:
     std::optional<tl::EventStore::Ref> m_selected;
     double m_t0 = 0, m_span = 1e9;
     bool m_cpuOpen = true, m_taskOpen = true, m_dragged = false;
-    std::size_t m_lastLanes = 0, m_lastGlyphs = 0;
+    std::size_t m_lastLanes = 0, m_lastGlyphs = 0, m_linked = 0;
     std::uint64_t m_lastEvents = 0;
 };
 

@@ -77,7 +77,16 @@ def main():
     assert picked["timeline_filter"] == f"instance:{last['instance']}", picked
     want = sum(1 for x in recs if x["instance"] == last["instance"])
     assert int(picked["timeline_filtered"]) == want, (picked["timeline_filtered"], want)
-    assert int(picked["highlighted"]) >= 1, picked["highlighted"]
+    # The objects the event links to (outlined on the canvas): its instance, that instance's
+    # wait queue and device files, the task that ran it.
+    linked = {vpoll[0]["id"], vpoll[0]["wqh"]}
+    linked |= {o["id"] for o in snap["objects"] if o["type"] == "task" and o["pid"] == last["pid"]}
+    linked |= {
+        o["id"]
+        for o in snap["objects"]
+        if o["type"] == "file" and o.get("private") == vpoll[0]["id"]
+    }
+    assert int(picked["timeline_linked"]) == len(linked), (picked["timeline_linked"], linked)
 
     assert filtered["selection"] == task["id"], filtered
     assert filtered["timeline_filter"] == f"task:{task['pid']}", filtered
