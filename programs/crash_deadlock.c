@@ -12,15 +12,33 @@
  * reports the stuck CPU and, with kernel.panic_on_rcu_stall set here (and the
  * stall timeout shortened to 3 s), panics; pvpanic tells QEMU, and
  * `waitscope lab run` saves DIR/panic.vmcore. Never returns.
+ *
+ * The stall is only noticed while a grace period is waited for, and an idle
+ * tickless CPU may never start one (seen on 6.12): a child pinned to the other
+ * CPU asks for one every 100 ms (membarrier(MEMBARRIER_CMD_GLOBAL) is
+ * synchronize_rcu()) while this process, pinned to CPU 0, deadlocks.
  */
+#define _GNU_SOURCE
+#include <linux/membarrier.h>
+#include <sched.h>
 #include <stdio.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <uapi/vpoll.h>
 
 #include "common.h"
 #include "sleepers.h"
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
 
 int main(void)
 {
@@ -38,6 +56,14 @@ int main(void)
 	printf("crash_deadlock: pid %d vpoll fd %d epoll fd %d, waiter tid %d\n", getpid(), v, ep,
 	       waiter.tid);
 	ws_mark("armed");
+	pin(0);
+	if (fork() == 0) {
+		pin(1);
+		for (;;) {
+			syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+			usleep(100000);
+		}
+	}
 	ws_write_file("/sys/module/vpoll/parameters/debug_deadlock", "1");
 	printf("crash_deadlock: ADDEVENTS with wake_up_poll under wqh.lock...\n");
 	ioctl(v, VPOLL_IO_ADDEVENTS, EPOLLIN);
