@@ -154,6 +154,19 @@ static void checkFolds(const tl::EventStore& store) {
     }
 }
 
+TEST(Frame, AnEmptyViewportDrawsNothing) {
+    tl::EventStore store;
+    for (const auto& e : randomEvents(1000, 5, false))
+        store.append(e);
+    std::vector<tl::LaneId> lanes{{tl::LaneId::Type::Cpu, 0}, {tl::LaneId::Type::Task, 1}};
+    for (tl::Viewport v : {tl::Viewport{100, 100, 800, 3}, tl::Viewport{500, 100, 800, 3},
+                           tl::Viewport{0, 100000, 0, 3}}) {
+        auto f = tl::buildFrame(store, lanes, v);
+        ASSERT_EQ(f.size(), 2u);
+        EXPECT_TRUE(f[0].glyphs.empty() && f[1].glyphs.empty());
+    }
+}
+
 TEST(Frame, FoldsKeepEveryEventAndEveryKind) {
     for (bool bursty : {false, true}) {
         SCOPED_TRACE(bursty ? "bursty" : "uniform");

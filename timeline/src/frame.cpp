@@ -102,6 +102,11 @@ std::vector<LaneFrame> buildFrame(const EventStore& store, const std::vector<Lan
                                   const Viewport& view) {
     std::vector<LaneFrame> out;
     out.reserve(lanes.size());
+    if (!(view.widthPx > 0) || view.t1 <= view.t0) { // nothing visible
+        for (const LaneId& id : lanes)
+            out.push_back({id, {}, 0});
+        return out;
+    }
     const double nsPerPx = static_cast<double>(view.t1 - view.t0) / view.widthPx;
     const auto foldNs = static_cast<uint64_t>(std::ceil(nsPerPx * view.minVisPx));
     constexpr size_t Block = size_t{1} << EventStore::SummaryBits;

@@ -2,8 +2,11 @@
 // task), with time-range queries, in 32 bytes per event: 28 for the event in
 // its CPU lane, 4 for its entry in its task lane. CPU lanes live in fixed-size
 // chunks from one pool, so a 32-bit number addresses any event and task lanes
-// are plain vectors of those numbers. Not thread-safe: one writer; readers
-// synchronise outside (or take the store over once the writer is done).
+// are plain vectors of those numbers. Every lane also keeps, per block of 256
+// events, the kinds inside and its first/last time (0.14 byte per event in all),
+// which frames fold by. Not thread-safe: one writer; readers synchronise outside
+// (or take the store over once the writer is done; settle it first with any
+// query, e.g. firstNs(), so that concurrent reads never sort).
 #pragma once
 
 #include <cstddef>
