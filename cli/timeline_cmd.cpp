@@ -132,10 +132,11 @@ void addTimelineCommands(CLI::App& app, int& status) {
     });
 
     static std::string showFile, showFormat = "text";
-    auto* show = tlc->add_subcommand("show", "Summarise a timeline file (Chrome JSON or "
-                                             "tracefs/trace-cmd text): counts, drops, wakeup "
+    auto* show = tlc->add_subcommand("show", "Summarise a timeline file (Chrome JSON, "
+                                             "tracefs/trace-cmd text, or a snapshot: its "
+                                             "vpoll_ring records): counts, drops, wakeup "
                                              "latency histogram");
-    show->add_option("file", showFile, "Timeline file")->required();
+    show->add_option("file", showFile, "Timeline file or snapshot (JSON/CBOR)")->required();
     show->add_option("--format", showFormat, "text or json")
         ->check(CLI::IsMember({"text", "json"}))
         ->capture_default_str();
@@ -155,7 +156,9 @@ void addTimelineCommands(CLI::App& app, int& status) {
 
     static std::string convIn, convOut, convFormat = "chrome";
     auto* conv = tlc->add_subcommand("convert", "Convert a timeline file to Chrome JSON or CSV");
-    conv->add_option("file", convIn, "Timeline file (Chrome JSON or trace text)")->required();
+    conv->add_option("file", convIn,
+                     "Timeline file (Chrome JSON or trace text) or snapshot (its vpoll_ring)")
+        ->required();
     conv->add_option("--out", convOut, "Output file")->required();
     conv->add_option("--format", convFormat, "chrome or csv")
         ->check(CLI::IsMember({"chrome", "csv"}))

@@ -12,6 +12,8 @@
 #   demo-workqueues.png worker pools and workqueues
 #   crash-report.png    the crash fixture (crash_deadlock's panic): the Crash view, which
 #                       opens in front by itself, the held lock's holder selected
+#   timeline.png        the Timeline view on the demo's vpoll ring, its last event selected
+#                       (its vpoll instance selected and outlined, the timeline filtered)
 #   e2e-lab-attach.png, e2e-vmcore.png (--lab) the same eventpoll read live from a lab VM
 #                       with --lab and from its vmcore
 set -euo pipefail
@@ -60,6 +62,13 @@ step next
 wait 20"
 shot demo-workqueues "scene workqueues
 zoom-fit"
+shot timeline "view objects off
+view search off
+view targets off
+panel bottom 620
+view timeline
+do timeline fit
+do timeline select last"
 
 crash=$src/tests/fixtures/snapshots/crash_deadlock-panic.json
 holder=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["crash"]

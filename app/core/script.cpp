@@ -1,8 +1,11 @@
 // Script parsing and running.
 #include "script.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 
 #include <waitscope/model/search.hpp>
@@ -26,6 +29,7 @@ constexpr Verb Verbs[] = {
     {"wait-idle", 0, 0}, {"wait", 1, 1},     {"screenshot", 1, 1}, {"export", 2, 2},
     {"resize", 2, 2},    {"report", 0, 0},   {"expect", 2, 2},     {"quit", 0, 0},
     {"console", 1, -1},  {"lab-run", 1, -1}, {"lab-step", 2, -1},
+    {"do", 1, -1},       {"panel", 2, 2},
 };
 
 bool toInt(const std::string& s, long long& v) {
@@ -285,6 +289,29 @@ bool ScriptRunner::run(App& app, const ScriptAction& a) {
                                  app.openView("History");
                              },
                              {"--step-script", std::filesystem::absolute(args[0]).string()});
+    } else if (a.verb == "panel") {
+        long long px = 0;
+        if (!toInt(args[1], px) || px < 0)
+            return fail(a, "panel: size in pixels expected");
+        float* size = args[0] == "left"     ? &app.settings().leftWidth
+                      : args[0] == "right"  ? &app.settings().rightWidth
+                      : args[0] == "bottom" ? &app.settings().bottomHeight
+                                            : nullptr;
+        if (!size)
+            return fail(a, "panel: left, right or bottom");
+        *size = static_cast<float>(px); // the layout clamps it
+    } else if (a.verb == "do") {
+        View* found = nullptr;
+        for (const auto& v : app.views())
+            if (std::equal(args[0].begin(), args[0].end(), v->name(),
+                           v->name() + std::strlen(v->name()),
+                           [](char x, char y) { return std::tolower(x) == std::tolower(y); }))
+                found = v.get();
+        if (!found)
+            return fail(a, "no view " + args[0]);
+        std::string error;
+        if (!found->scriptAction(app, {args.begin() + 1, args.end()}, error))
+            return fail(a, error);
     } else if (a.verb == "quit") {
         m_done = true;
     }

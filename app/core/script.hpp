@@ -13,6 +13,7 @@
 //   resize W H                            report
 //   expect KEY VALUE                      console PYTHON...
 //   lab-run PROGRAM [ARGS...]             quit
+//   panel left|right|bottom PIXELS        do VIEW ARGS... (a view's own actions)
 //
 // `report` prints "REPORT key=value ..." on stdout from the app's model and draw lists;
 // `expect` fails the run unless the report has KEY=VALUE; `console` runs Python in the drgn

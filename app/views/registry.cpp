@@ -1,5 +1,5 @@
 // The one list of views (ImHex's registerViews): add a view here and nowhere else. Order is
-// the tab order inside each region. The timeline (issue 8) goes in the bottom region.
+// the tab order inside each region.
 #include "view.hpp"
 
 namespace waitscope::app {
@@ -16,6 +16,7 @@ std::unique_ptr<View> makeSteppingView();
 std::unique_ptr<View> makeLogView();
 std::unique_ptr<View> makeConsoleView();
 std::unique_ptr<View> makeExportView();
+std::unique_ptr<View> makeTimelineView();
 
 ViewList createViews() {
     ViewList v;
@@ -28,6 +29,7 @@ ViewList createViews() {
     v.push_back(makeInspectorView());
     v.push_back(makeDiffView());
     v.push_back(makeHistoryView());
+    v.push_back(makeTimelineView());
     v.push_back(makeLogView());
     v.push_back(makeConsoleView());
     v.push_back(makeExportView());

@@ -33,6 +33,14 @@ public:
     /// Append " key=value" facts for the `report` script action (counts from the view's
     /// own model and draw lists).
     virtual void report(std::string& out) const { (void)out; }
+    /// The script action `do VIEW ARGS...`: false with `error` set when the view has no
+    /// such action or cannot do it now.
+    virtual bool scriptAction(App& app, const std::vector<std::string>& args, std::string& error) {
+        (void)app;
+        (void)args;
+        error = std::string(name()) + " has no script actions";
+        return false;
+    }
 
     [[nodiscard]] bool isOpen() const { return m_open; }
     void setOpen(bool open) { m_open = open; }

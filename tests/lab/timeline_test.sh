@@ -26,6 +26,9 @@ seqs = [e["args"]["seq"] for e in events]
 errors = []
 if any(b <= a for a, b in zip(seqs, seqs[1:])):
     errors.append("seq goes backwards")
+unknown = [e for e in events if e["name"] == "unknown"]
+if unknown:
+    errors.append(f"{len(unknown)} events of no kind (a slot read before it was written): {unknown[0]}")
 if len(events) + dropped != head:
     errors.append(f"{len(events)} captured + {dropped} dropped != head {head}")
 mine = [e["name"] for e in events if e["tid"] == pid and e["name"] in ("vpoll_add", "vpoll_del")]

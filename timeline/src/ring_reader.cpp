@@ -89,7 +89,10 @@ PollResult RingReader::poll(EventStore& store) {
         std::memcpy(&rec, slot, sizeof rec);
         std::atomic_thread_fence(std::memory_order_acquire);
         uint64_t after = loadAcquire(slot);
-        if (before == m_next && after == m_next) {
+        // A writer claims head before it marks its slot busy: in between, slot 0 of a
+        // fresh (zeroed) ring still reads seq 0 = the one expected. No record has kind 0.
+        const bool zeroed = rec.kind == 0;
+        if (before == m_next && after == m_next && !zeroed) {
             Event e;
             e.tsNs = rec.ts_ns;
             e.seq = static_cast<uint32_t>(rec.seq);
@@ -113,7 +116,7 @@ PollResult RingReader::poll(EventStore& store) {
             m_busyPolls = 0;
             continue;
         }
-        bool unwritten = before == VPOLL_SEQ_BUSY || after == VPOLL_SEQ_BUSY ||
+        bool unwritten = before == VPOLL_SEQ_BUSY || after == VPOLL_SEQ_BUSY || zeroed ||
                          (before < m_next && after < m_next);
         if (unwritten && ++m_busyPolls < MaxBusyPolls)
             break; // its writer is still at it: next poll

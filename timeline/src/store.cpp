@@ -1,4 +1,8 @@
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <new>
 #include <queue>
 
 #include <waitscope/base/error.hpp>
@@ -15,6 +19,35 @@ bool earlier(const PackedEvent& a, const PackedEvent& b) {
     return a.tsNs() < b.tsNs() || (a.tsNs() == b.tsNs() && a.seq < b.seq);
 }
 } // namespace
+
+namespace {
+constexpr size_t HugePage = size_t{2} << 20;
+constexpr size_t ChunkBytes = EventStore::ChunkSize * sizeof(PackedEvent);
+constexpr size_t SlabChunks = 128;
+constexpr size_t SlabBytes = SlabChunks * ChunkBytes; // 14 MiB, a multiple of 2 MiB
+static_assert(SlabBytes % HugePage == 0);
+} // namespace
+
+Pool::~Pool() {
+    for (void* slab : m_slabs)
+        std::free(slab);
+}
+
+PackedEvent* Pool::newChunk() {
+    if (m_free == 0) {
+        void* slab = std::aligned_alloc(HugePage, SlabBytes);
+        if (!slab)
+            throw std::bad_alloc();
+        ::madvise(slab, SlabBytes, MADV_HUGEPAGE); // a hint: without it, 4 KiB pages
+        m_slabs.push_back(slab);
+        m_free = SlabChunks;
+    }
+    auto* chunk =
+        static_cast<PackedEvent*>(m_slabs.back()) + (SlabChunks - m_free) * EventStore::ChunkSize;
+    --m_free;
+    chunks.push_back(chunk);
+    return chunk;
+}
 
 std::string_view kindName(Kind kind) {
     auto k = static_cast<size_t>(kind);
@@ -73,6 +106,13 @@ uint16_t kindsIn(size_t first, size_t last, const std::vector<uint16_t>& summary
     return bits;
 }
 
+void addBlockTime(std::vector<BlockSpan>& blocks, size_t index, uint64_t ts) {
+    if ((index & ((size_t{1} << EventStore::SummaryBits) - 1)) == 0)
+        blocks.push_back({ts, ts});
+    else
+        blocks.back().last = ts;
+}
+
 void summarise(std::vector<uint16_t>& summary, size_t index, uint16_t bit) {
     size_t block = index >> EventStore::SummaryBits;
     if (summary.size() <= block)
@@ -81,8 +121,9 @@ void summarise(std::vector<uint16_t>& summary, size_t index, uint16_t bit) {
 }
 } // namespace
 
-void EventStore::TaskLane::push(Ref ref, uint16_t kind) {
+void EventStore::TaskLane::push(Ref ref, uint16_t kind, uint64_t ts) {
     summarise(summary, refs.size(), kind);
+    addBlockTime(blocks, refs.size(), ts);
     refs.push_back(ref);
 }
 
@@ -132,7 +173,7 @@ void EventStore::append(const Event& e) {
     lane.m_pool = m_pool.get();
     if ((lane.m_size & (ChunkSize - 1)) == 0) {
         lane.m_chunks.push_back(static_cast<uint32_t>(m_pool->chunks.size()));
-        m_pool->chunks.push_back(std::make_unique<PackedEvent[]>(ChunkSize));
+        m_pool->newChunk();
     }
     PackedEvent p = PackedEvent::pack(e);
     if (lane.m_size && p.tsNs() < lane[lane.m_size - 1].tsNs()) {
@@ -142,9 +183,15 @@ void EventStore::append(const Event& e) {
     Ref ref = lane.ref(lane.m_size);
     m_pool->chunks[ref >> ChunkBits][ref & (ChunkSize - 1)] = p;
     summarise(lane.m_summary, lane.m_size, kindBit(e.kind));
+    addBlockTime(lane.m_blocks, lane.m_size, p.tsNs());
     ++lane.m_size;
-    if (!m_stale)
-        m_task[e.pid].push(ref, kindBit(e.kind));
+    if (!m_stale) {
+        TaskLane& task = m_task[e.pid];
+        if (!task.blocks.empty() && p.tsNs() < task.blocks.back().last)
+            m_stale = true; // in order per CPU, not across CPUs: rebuild the task lanes
+        else
+            task.push(ref, kindBit(e.kind), p.tsNs());
+    }
     ++m_size;
 }
 
@@ -158,10 +205,12 @@ void EventStore::sortLane(CpuLane& lane) const {
         tmp[i] = lane[i];
     std::stable_sort(tmp.begin(), tmp.end(), earlier);
     lane.m_summary.clear();
+    lane.m_blocks.clear();
     for (size_t i = 0; i < lane.m_size; ++i) {
         Ref r = lane.ref(i);
         m_pool->chunks[r >> ChunkBits][r & (ChunkSize - 1)] = tmp[i];
         summarise(lane.m_summary, i, kindBit(tmp[i].kind()));
+        addBlockTime(lane.m_blocks, i, tmp[i].tsNs());
     }
     lane.m_sorted = true;
 }
@@ -190,8 +239,9 @@ void EventStore::settle() const {
         if (!lane.m_sorted)
             sortLane(lane);
     m_task.clear();
-    forEachInTimeOrder(
-        [&](Ref ref, const PackedEvent& e) { m_task[e.pid].push(ref, kindBit(e.kind())); });
+    forEachInTimeOrder([&](Ref ref, const PackedEvent& e) {
+        m_task[e.pid].push(ref, kindBit(e.kind()), e.tsNs());
+    });
     m_stale = false;
 }
 
@@ -286,6 +336,18 @@ uint16_t EventStore::taskKinds(int32_t tid, size_t first, size_t last) const {
                    [&](size_t i) { return kindBit(packed(lane.refs[i]).kind()); });
 }
 
+std::span<const BlockSpan> EventStore::cpuBlocks(uint16_t cpu) const {
+    return cpuLane(cpu).m_blocks;
+}
+
+std::span<const BlockSpan> EventStore::taskBlocks(int32_t tid) const {
+    settle();
+    auto it = m_task.find(tid);
+    if (it == m_task.end())
+        return {};
+    return it->second.blocks;
+}
+
 std::pair<size_t, size_t> EventStore::taskRange(int32_t tid, uint64_t t0, uint64_t t1) const {
     auto lane = taskLane(tid);
     auto timeAt = [&](size_t i) { return packed(lane[i]).tsNs(); };
@@ -305,9 +367,11 @@ size_t EventStore::memoryBytes() const {
     size_t n = m_pool->chunks.size() * ChunkSize * sizeof(PackedEvent);
     for (const auto& [cpu, lane] : m_cpu)
         n += lane.m_chunks.capacity() * sizeof(uint32_t) +
-             lane.m_summary.capacity() * sizeof(uint16_t);
+             lane.m_summary.capacity() * sizeof(uint16_t) +
+             lane.m_blocks.capacity() * sizeof(BlockSpan);
     for (const auto& [tid, lane] : m_task)
-        n += lane.refs.capacity() * sizeof(Ref) + lane.summary.capacity() * sizeof(uint16_t);
+        n += lane.refs.capacity() * sizeof(Ref) + lane.summary.capacity() * sizeof(uint16_t) +
+             lane.blocks.capacity() * sizeof(BlockSpan);
     return n;
 }
 
@@ -316,10 +380,12 @@ void EventStore::shrinkToFit() {
     for (auto& [cpu, lane] : m_cpu) {
         lane.m_chunks.shrink_to_fit();
         lane.m_summary.shrink_to_fit();
+        lane.m_blocks.shrink_to_fit();
     }
     for (auto& [tid, lane] : m_task) {
         lane.refs.shrink_to_fit();
         lane.summary.shrink_to_fit();
+        lane.blocks.shrink_to_fit();
     }
 }
 

@@ -8,6 +8,7 @@
 #include <waitscope/base/error.hpp>
 #include <waitscope/base/files.hpp>
 #include <waitscope/timeline/io.hpp>
+#include <waitscope/timeline/snapshot_ring.hpp>
 
 namespace waitscope::timeline {
 
@@ -205,6 +206,13 @@ TextImport importTraceText(std::string_view text, EventStore& store) {
 
 EventStore loadTimelineFile(const std::filesystem::path& path) {
     std::string text = base::readFile(path);
+    if (looksLikeSnapshot(text)) {
+        try {
+            return loadSnapshotRing(text);
+        } catch (const base::Error& e) {
+            throw base::Error(path.string() + ": " + e.what());
+        }
+    }
     size_t i = text.find_first_not_of(" \t\r\n");
     if (i != std::string::npos && (text[i] == '{' || text[i] == '['))
         return fromChromeJson(text);

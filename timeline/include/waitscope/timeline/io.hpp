@@ -39,7 +39,9 @@ struct TextImport {
 /// as printed (set trace_clock to "mono" to line them up with vpoll's ring).
 TextImport importTraceText(std::string_view text, EventStore& store);
 
-/// Read any timeline file by content: Chrome JSON or trace text. Throws base::Error.
+/// Read any timeline file by content: Chrome JSON, trace text, or a waitscope
+/// snapshot (JSON or CBOR: its vpoll_ring records, the post-mortem timeline).
+/// Throws base::Error.
 EventStore loadTimelineFile(const std::filesystem::path& path);
 
 } // namespace waitscope::timeline

@@ -2,8 +2,11 @@
 // task), with time-range queries, in 32 bytes per event: 28 for the event in
 // its CPU lane, 4 for its entry in its task lane. CPU lanes live in fixed-size
 // chunks from one pool, so a 32-bit number addresses any event and task lanes
-// are plain vectors of those numbers. Not thread-safe: one writer; readers
-// synchronise outside (or take the store over once the writer is done).
+// are plain vectors of those numbers. Every lane also keeps, per block of 256
+// events, the kinds inside and its first/last time (0.14 byte per event in all),
+// which frames fold by. Not thread-safe: one writer; readers synchronise outside
+// (or take the store over once the writer is done; settle it first with any
+// query, e.g. firstNs(), so that concurrent reads never sort).
 #pragma once
 
 #include <cstddef>
@@ -19,6 +22,11 @@
 
 namespace waitscope::timeline {
 
+/// Times of the first and last event of one block of 2^SummaryBits events of a lane.
+struct BlockSpan {
+    uint64_t first = 0, last = 0;
+};
+
 /// A task as the events name it.
 struct TaskInfo {
     int32_t tid = 0;
@@ -26,9 +34,23 @@ struct TaskInfo {
     std::string comm;
 };
 
-/// Fixed-size chunks of events shared by all CPU lanes of a store.
+/// Fixed-size chunks of events shared by all CPU lanes of a store, carved out of
+/// 14 MiB slabs (128 chunks exactly) backed by transparent huge pages where the system
+/// allows: a frame that jumps through a task's events across CPU lanes then costs a
+/// cache miss per event, not a TLB miss and a page walk too.
 struct Pool {
-    std::vector<std::unique_ptr<struct PackedEvent[]>> chunks;
+    std::vector<struct PackedEvent*> chunks;
+
+    Pool() = default;
+    Pool(const Pool&) = delete;
+    Pool& operator=(const Pool&) = delete;
+    ~Pool();
+    /// A new chunk (uninitialised), appended to `chunks`.
+    PackedEvent* newChunk();
+
+private:
+    std::vector<void*> m_slabs;
+    size_t m_free = 0; ///< chunks left in the last slab
 };
 
 /// An event as stored: 28 bytes, 4-byte aligned. Time (48 bits of ns: 78
@@ -100,6 +122,7 @@ public:
         const Pool* m_pool = nullptr;
         std::vector<uint32_t> m_chunks;  ///< chunk numbers in the pool
         std::vector<uint16_t> m_summary; ///< kinds per block of 2^SummaryBits events
+        std::vector<BlockSpan> m_blocks; ///< times of each block's first and last event
         size_t m_size = 0;
         bool m_sorted = true;
     };
@@ -109,6 +132,9 @@ public:
     std::pair<size_t, size_t> cpuRange(uint16_t cpu, uint64_t t0, uint64_t t1) const;
     /// kindBit()s of the events [first, last) of a CPU lane. O((last - first) / 256 + 512).
     uint16_t cpuKinds(uint16_t cpu, size_t first, size_t last) const;
+    /// First and last time of every block of 2^SummaryBits events of a CPU lane (a
+    /// compact index that frame folding searches without touching the events).
+    std::span<const BlockSpan> cpuBlocks(uint16_t cpu) const;
 
     /// A task's events in time order, as global numbers.
     std::span<const Ref> taskLane(int32_t tid) const;
@@ -116,6 +142,8 @@ public:
     std::pair<size_t, size_t> taskRange(int32_t tid, uint64_t t0, uint64_t t1) const;
     /// kindBit()s of the events [first, last) of a task lane.
     uint16_t taskKinds(int32_t tid, size_t first, size_t last) const;
+    /// First and last time of every block of 2^SummaryBits entries of a task lane.
+    std::span<const BlockSpan> taskBlocks(int32_t tid) const;
     const PackedEvent& packed(Ref ref) const {
         return m_pool->chunks[ref >> ChunkBits][ref & (ChunkSize - 1)];
     }
@@ -142,7 +170,8 @@ private:
     struct TaskLane {
         std::vector<Ref> refs;
         std::vector<uint16_t> summary; ///< kinds per block of 2^SummaryBits entries
-        void push(Ref ref, uint16_t kind);
+        std::vector<BlockSpan> blocks; ///< times of each block's first and last entry
+        void push(Ref ref, uint16_t kind, uint64_t ts);
     };
     mutable std::map<int32_t, TaskLane> m_task;
     mutable bool m_stale = false; ///< a lane is unsorted; task lanes need a rebuild
