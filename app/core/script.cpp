@@ -28,8 +28,8 @@ constexpr Verb Verbs[] = {
     {"scene", 1, 1},     {"zoom-fit", 0, 0}, {"step", 1, 1},       {"lecture", 1, 1},
     {"wait-idle", 0, 0}, {"wait", 1, 1},     {"screenshot", 1, 1}, {"export", 2, 2},
     {"resize", 2, 2},    {"report", 0, 0},   {"expect", 2, 2},     {"quit", 0, 0},
-    {"console", 1, -1},  {"lab-run", 1, -1}, {"lab-step", 2, -1},
-    {"do", 1, -1},       {"panel", 2, 2},
+    {"console", 1, -1},  {"lab-run", 1, -1}, {"lab-step", 2, -1},  {"do", 1, -1},
+    {"panel", 2, 2},
 };
 
 bool toInt(const std::string& s, long long& v) {
