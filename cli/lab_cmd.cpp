@@ -23,6 +23,7 @@
 #include <waitscope/lab/run.hpp>
 #include <waitscope/lab/vm.hpp>
 #include <waitscope/lab/vmcore.hpp>
+#include <waitscope/model/session_file.hpp>
 #include <waitscope/timeline/io.hpp>
 #include <waitscope/timeline/live_capture.hpp>
 
@@ -465,6 +466,51 @@ void addLabCommands(CLI::App& app, int& status) {
         if (auto it = std::find(run.args.begin(), run.args.end(), "--"); it != run.args.end())
             run.args.erase(it);
         guarded(status, [] { return labRun(run); });
+    });
+
+    // `lab step`: the lecture form of `lab run --step-script`, which also packs the stops
+    // into one session file.
+    static RunFlags step;
+    static std::string stepSession;
+    auto* stepCmd = lab->add_subcommand(
+        "step", "Run PROGRAM in a lab VM under a step script (breakpoints, continue N, to a "
+                "mark, snapshots; as lab run --step-script) and pack every stop into "
+                "DIR/session.wss for the app's History view");
+    addVmFlags(stepCmd, step.vm, false);
+    stepCmd->add_option("program", step.program, "Lab program name or path")->required();
+    stepCmd->allow_extras();
+    stepCmd->add_option("--script", step.stepScript, "The step script (docs/lab.md)")->required();
+    stepCmd->add_option("--out", step.out, "Output directory (snapshots, run.json, session.wss)")
+        ->required();
+    stepCmd->add_option("--session", stepSession,
+                        "Session file to write (default DIR/session.wss)");
+    stepCmd->add_flag("--events", step.events, "Also record vpoll's events (DIR/events.json)");
+    stepCmd->add_option("--timeout", step.timeout, "Seconds before the run is killed (status 124)")
+        ->capture_default_str();
+    stepCmd->add_flag("-q,--quiet", step.quiet, "Do not echo the program's output");
+    stepCmd->callback([&status, stepCmd] {
+        step.args = stepCmd->remaining();
+        if (auto it = std::find(step.args.begin(), step.args.end(), "--"); it != step.args.end())
+            step.args.erase(it);
+        guarded(status, [] {
+            int rc = labRun(step);
+            std::filesystem::path out = stepSession.empty()
+                                            ? std::filesystem::path(step.out) / "session.wss"
+                                            : std::filesystem::path(stepSession);
+            auto session = model::sessionFromDirectory(step.out);
+            if (!session) {
+                if (rc != 0) { // the run failed first: that is the error to report
+                    std::fprintf(stderr, "lab step: no session (%s)\n",
+                                 session.error().message.c_str());
+                    return rc;
+                }
+                throw base::Error("packing the session: " + session.error().message);
+            }
+            auto st = model::writeSessionFile(out, session.value());
+            std::fprintf(stderr, "lab step: %zu stops and marks in %s (%zu bytes)\n",
+                         session->session.size(), out.c_str(), st.bytes);
+            return rc;
+        });
     });
 
     static VmFlags shellFlags;

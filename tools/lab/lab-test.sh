@@ -7,14 +7,15 @@
 # Runs PROGRAM in a fresh lab VM with `waitscope lab run`, expects exit status
 # 0 (lab programs check themselves, dmesg included), and checks the harness
 # left no VM behind: no QEMU process of ours, no /dev/shm/waitscope-lab-* file.
-# Extra `waitscope lab run` options can be given in LAB_RUN_OPTS; LAB_POST is a
+# Extra `waitscope lab run` options can be given in LAB_RUN_OPTS (LAB_CMD=step runs
+# `waitscope lab step` instead, its --script in LAB_RUN_OPTS); LAB_POST is a
 # command run afterwards with OUTDIR as its last argument (e.g. the oracle).
 set -uo pipefail
 ws=$1 out=$2 kernel=$3 timeout=$4
 shift 4
 rm -rf "$out"
 # shellcheck disable=SC2086
-"$ws" lab run --kernel "$kernel" --timeout "$timeout" --out "$out" -q ${LAB_RUN_OPTS:-} -- "$@"
+"$ws" lab "${LAB_CMD:-run}" --kernel "$kernel" --timeout "$timeout" --out "$out" -q ${LAB_RUN_OPTS:-} -- "$@"
 status=$?
 if [ $status -ne 0 ]; then
 	echo "lab-test: '$*' on $kernel exited with $status; its output:"
