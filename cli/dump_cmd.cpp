@@ -239,6 +239,19 @@ int dump(const DumpFlags& f) {
     return host.runCli(argv);
 }
 
+/// dump(f), its errors as one line on stderr ("waitscope <name>: ...") and a status.
+int guardedDump(const char* name, const DumpFlags& f) {
+    try {
+        return dump(f);
+    } catch (const pyhost::PythonError& e) {
+        std::fprintf(stderr, "waitscope %s: %s\n", name, e.what());
+        return e.status();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "waitscope %s: %s\n", name, e.what());
+        return 2;
+    }
+}
+
 } // namespace
 
 void addDumpCommand(CLI::App& app, int& status) {
@@ -275,17 +288,7 @@ void addDumpCommand(CLI::App& app, int& status) {
                   "snapshot's crash section); --format text prints it first anyway");
     cmd->footer("Exit status: 0, 2 for a bad target or option (one line on stderr), 70 for an "
                 "internal error.");
-    cmd->callback([&status] {
-        try {
-            status = dump(f);
-        } catch (const pyhost::PythonError& e) {
-            std::fprintf(stderr, "waitscope dump: %s\n", e.what());
-            status = e.status();
-        } catch (const std::exception& e) {
-            std::fprintf(stderr, "waitscope dump: %s\n", e.what());
-            status = 2;
-        }
-    });
+    cmd->callback([&status] { status = guardedDump("dump", f); });
 }
 
 void addReportCommand(CLI::App& app, int& status) {
@@ -311,17 +314,7 @@ void addReportCommand(CLI::App& app, int& status) {
     cmd->footer("A vmcore of a kernel that did not panic gives a report saying so (status 0). "
                 "Exit status: 0, 2 for a bad vmcore or option (one line on stderr), 70 for an "
                 "internal error.");
-    cmd->callback([&status] {
-        try {
-            status = dump(f);
-        } catch (const pyhost::PythonError& e) {
-            std::fprintf(stderr, "waitscope report: %s\n", e.what());
-            status = e.status();
-        } catch (const std::exception& e) {
-            std::fprintf(stderr, "waitscope report: %s\n", e.what());
-            status = 2;
-        }
-    });
+    cmd->callback([&status] { status = guardedDump("report", f); });
 }
 
 } // namespace waitscope::cli
