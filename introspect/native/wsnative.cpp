@@ -1,6 +1,6 @@
 // _wsnative: the C++ JSON encoder for snapshot tables (the Python twin is
 // waitscope_introspect/formats/json_out.py; both must write the same bytes,
-// tests/introspect/test_encoder.py compares them).
+// tests/introspect/test_host.py compares them).
 //
 // Input: a list of tables (type, addrs, [(key, column)]), each column
 // (kind, data, present, ref, offsets, sub) as built by json_out.table_spec().
