@@ -5,15 +5,18 @@
 #
 #   tools/make-demo.sh [BUILD_DIR]      (default: build)
 #
-# It runs programs/topo_basic (every common epoll shape, threads asleep in epoll_wait,
-# poll, select and read, then one epoll_wait that consumes events) and keeps the snapshot
-# of each mark plus a run.json listing them in order. WAITSCOPE (default
+# It runs programs/demo_story in one lab VM: topo_basic (every common epoll shape, threads
+# asleep in epoll_wait, poll, select and read, then one epoll_wait that consumes events),
+# then story_herd (level vs edge triggering; the thundering herd vs EPOLLEXCLUSIVE), and
+# keeps the snapshot of each mark plus a run.json listing them in order: a session of one
+# boot, which the app steps through (PageDown) with its Changes, History and Timeline
+# views (the snapshots carry vpoll's flight recorder). WAITSCOPE (default
 # BUILD_DIR/bin/waitscope) must be a build whose `lab run` writes <mark>.json snapshots.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(realpath -m "${1:-$src/build}")
 ws=${WAITSCOPE:-$build/bin/waitscope}
-prog=$build/lab/programs/topo_basic
+prog=$build/lab/programs/demo_story
 out=$src/assets/demo
 [ -x "$prog" ] || { echo "make-demo: no $prog (build with -DWAITSCOPE_LAB=ON)" >&2; exit 1; }
 tmp=$(mktemp -d)
