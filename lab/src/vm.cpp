@@ -118,6 +118,15 @@ bool kvmLooksUsable() {
 
 // [SECTION] Vm::boot / launch / waitReady
 
+/// True when a boot failed because the guest died (a panic, an oops, QEMU gone) before our
+/// modules were loaded (the console tail in `what` names neither), rather than because it
+/// was slow or one of ours broke it.
+static bool diedBooting(std::string_view what) {
+    constexpr auto npos = std::string_view::npos;
+    bool died = what.find("went away") != npos || what.find("Kernel panic") != npos;
+    return died && what.find("vpoll") == npos && what.find("simrupt") == npos;
+}
+
 std::unique_ptr<Vm> Vm::boot(const VmOptions& options) {
     if (options.memMiB < 80 || options.memMiB > 3072)
         throw Error("--mem must be between 80 and 3072 MiB");
@@ -133,12 +142,21 @@ std::unique_ptr<Vm> Vm::boot(const VmOptions& options) {
         vm->waitReady(accel == Accel::Kvm && options.accel == Accel::Auto ? 30s
                                                                           : options.readyTimeout);
     } catch (const Error& e) {
-        if (!(options.accel == Accel::Auto && accel == Accel::Kvm))
+        if (accel == Accel::Tcg && diedBooting(e.what())) {
+            // Under TCG a guest can die while it boots for reasons of the emulation, not of
+            // the kernel or our modules (6.12 sometimes takes an "Oops: int3" while boot code
+            // patches a static key another vCPU is running): nothing of ours ran yet, so
+            // boot once more, saying so.
+            std::fprintf(stderr, "lab: the guest kernel died while booting, before any lab "
+                                 "program ran; booting it once more\n");
+        } else if (options.accel == Accel::Auto && accel == Accel::Kvm) {
+            // KVM exists but cannot boot this guest: remember and fall back to TCG.
+            fs::create_directories(kvmVerdictFile().parent_path());
+            std::ofstream(kvmVerdictFile()) << e.what() << "\n";
+        } else {
             throw;
-        // KVM exists but cannot boot this guest: remember and fall back to TCG.
+        }
         vm->shutdown();
-        fs::create_directories(kvmVerdictFile().parent_path());
-        std::ofstream(kvmVerdictFile()) << e.what() << "\n";
         vm.reset(new Vm());
         vm->launch(options, Accel::Tcg);
         vm->waitReady(options.readyTimeout);
