@@ -252,6 +252,16 @@ int guardedDump(const char* name, const DumpFlags& f) {
     }
 }
 
+/// --out, --vmlinux, --debuginfo and --module, shared by dump and report.
+void addOutputAndDebugInfoOptions(CLI::App* cmd, DumpFlags& f) {
+    cmd->add_option("--out", f.out, "Write here instead of stdout");
+    cmd->add_option("--vmlinux", f.vmlinux, "vmlinux with debug info (else found by release)");
+    cmd->add_option("--debuginfo", f.debuginfo, "Directory to search for vmlinux (repeatable)");
+    cmd->add_option("--module", f.modules,
+                    "Debug info of an out-of-tree module, .ko (repeatable; the lab's vpoll and "
+                    "simrupt are found automatically)");
+}
+
 } // namespace
 
 void addDumpCommand(CLI::App& app, int& status) {
@@ -272,12 +282,7 @@ void addDumpCommand(CLI::App& app, int& status) {
     cmd->add_option("--format", f.format, "json (the snapshot), cbor, dot (Graphviz) or text")
         ->check(CLI::IsMember({"json", "cbor", "dot", "text"}))
         ->capture_default_str();
-    cmd->add_option("--out", f.out, "Write here instead of stdout");
-    cmd->add_option("--vmlinux", f.vmlinux, "vmlinux with debug info (else found by release)");
-    cmd->add_option("--debuginfo", f.debuginfo, "Directory to search for vmlinux (repeatable)");
-    cmd->add_option("--module", f.modules,
-                    "Debug info of an out-of-tree module, .ko (repeatable; the lab's vpoll and "
-                    "simrupt are found automatically)");
+    addOutputAndDebugInfoOptions(cmd, f);
     cmd->add_option("--kfifo", f.kfifos,
                     "Also show this kfifo: a variable, var.member, or *(type *)0xADDR");
     cmd->add_flag("--no-stacks", f.noStacks, "Skip kernel stacks of sleeping user tasks");
@@ -305,12 +310,7 @@ void addReportCommand(CLI::App& app, int& status) {
                     "section, docs/snapshot-schema.md)")
         ->check(CLI::IsMember({"text", "json"}))
         ->capture_default_str();
-    cmd->add_option("--out", f.out, "Write here instead of stdout");
-    cmd->add_option("--vmlinux", f.vmlinux, "vmlinux with debug info (else found by release)");
-    cmd->add_option("--debuginfo", f.debuginfo, "Directory to search for vmlinux (repeatable)");
-    cmd->add_option("--module", f.modules,
-                    "Debug info of an out-of-tree module, .ko (repeatable; the lab's vpoll and "
-                    "simrupt are found automatically)");
+    addOutputAndDebugInfoOptions(cmd, f);
     cmd->footer("A vmcore of a kernel that did not panic gives a report saying so (status 0). "
                 "Exit status: 0, 2 for a bad vmcore or option (one line on stderr), 70 for an "
                 "internal error.");

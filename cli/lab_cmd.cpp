@@ -378,6 +378,15 @@ int labDump(const std::string& name, const std::string& out, const std::string& 
     return 0;
 }
 
+/// PROGRAM's arguments: what CLI11 left over after our options, without the "--" separator
+/// it keeps among them.
+std::vector<std::string> programArgs(CLI::App& cmd) {
+    std::vector<std::string> args = cmd.remaining();
+    if (auto it = std::find(args.begin(), args.end(), "--"); it != args.end())
+        args.erase(it);
+    return args;
+}
+
 } // namespace
 
 void addLabCommands(CLI::App& app, int& status) {
@@ -461,10 +470,7 @@ void addLabCommands(CLI::App& app, int& status) {
                      "Record vpoll's flight recorder live from guest RAM into DIR/events.json "
                      "(Chrome Trace Event JSON; see waitscope timeline show)");
     runCmd->callback([&status, runCmd] {
-        run.args = runCmd->remaining();
-        // CLI11 keeps the "--" separator among the extras.
-        if (auto it = std::find(run.args.begin(), run.args.end(), "--"); it != run.args.end())
-            run.args.erase(it);
+        run.args = programArgs(*runCmd);
         guarded(status, [] { return labRun(run); });
     });
 
@@ -489,9 +495,7 @@ void addLabCommands(CLI::App& app, int& status) {
         ->capture_default_str();
     stepCmd->add_flag("-q,--quiet", step.quiet, "Do not echo the program's output");
     stepCmd->callback([&status, stepCmd] {
-        step.args = stepCmd->remaining();
-        if (auto it = std::find(step.args.begin(), step.args.end(), "--"); it != step.args.end())
-            step.args.erase(it);
+        step.args = programArgs(*stepCmd);
         guarded(status, [] {
             int rc = labRun(step);
             std::filesystem::path out = stepSession.empty()
