@@ -236,6 +236,13 @@ int main(int argc, char** argv) {
     std::printf("  random recursive tree, ids in walk (pre-)order: %.1f ms wall, %.1f ms CPU "
                 "(first, cold run %.1f ms wall)\n",
                 ours, cpu, cold);
+    {
+        LayoutResult phases = layoutTree(generic);
+        std::printf("  phases of one more run:");
+        for (const PhaseTiming& t : phases.timings)
+            std::printf(" %s %.1f ms", t.name, t.ms);
+        std::printf("\n");
+    }
     double scatteredMs = medianMs(runs, [&] { (void)layoutTree(scattered); });
     std::printf("  same tree, ids in insertion order (scattered in memory): %.1f ms wall\n",
                 scatteredMs);

@@ -1,6 +1,6 @@
 // Tidy tree layout: Buchheim, Jünger, Leipert, "Improving Walker's Algorithm to Run in
 // Linear Time" (GD 2002), iterative, with node sizes, nil leaves and an in-order option.
-// [SECTION] internal forest: breadth-first ids (real nodes, nil leaves, a super-root)
+// The input is numbered breadth first first (tree_forest.cpp).
 // [SECTION] first walk (prelim/mod/threads, apportion, shifts), level by level
 // [SECTION] second walk, levels, result
 // [SECTION] spanning forest of a digraph
@@ -10,161 +10,13 @@
 #include <waitscope/layouts/tree.hpp>
 
 #include "common.hpp"
+#include "tree_forest.hpp"
 
 namespace waitscope::layouts {
 
 namespace {
 
-// [SECTION] internal forest: breadth-first ids (real nodes, nil leaves, a super-root)
-
-/// The forest the walks run on, numbered breadth first from a virtual super-root (id 0):
-/// the children of v are the ids [start[v], start[v+1]) and every level is one id range,
-/// left to right, so both walks sweep memory in order (a 1M-node tree with scattered ids
-/// would otherwise spend its time in cache misses). Ids hold the tree's nodes (orig < n),
-/// nil leaves (orig == NoNode, owner in nils) and the super-root.
-struct Forest {
-    std::vector<std::uint32_t> start;            // id -> first child id; size()+1 entries
-    std::vector<NodeId> parent;                  // id -> parent id (NoNode for the super-root)
-    std::vector<NodeId> orig;                    // id -> input node, or NoNode
-    std::vector<double> width;                   // id -> box width
-    std::vector<double> levelHeight;             // level -> tallest box
-    std::vector<std::int8_t> loneSlot;           // inOrder: binary node with one child: its slot
-    std::vector<std::uint8_t> binaryFull;        // inOrder: binary node with both slots filled
-    std::vector<std::uint32_t> levelStart;       // level d = ids [levelStart[d], levelStart[d+1])
-    std::vector<std::pair<NodeId, NodeId>> nils; // (id, owner input node) per nil leaf
-    std::vector<NodeId> treeParent;              // input node -> parent input node or NoNode
-    NodeId n = 0;                                // input nodes
-
-    [[nodiscard]] NodeId count() const { return static_cast<NodeId>(parent.size()); }
-    [[nodiscard]] std::uint32_t childCount(NodeId v) const { return start[v + 1] - start[v]; }
-};
-
-Forest buildForest(const Tree& t, const TreeOptions& o) {
-    Forest f;
-    f.n = t.nodeCount();
-    NodeId n = f.n;
-    bool csrOk = t.childStart.size() == static_cast<std::size_t>(n) + 1 &&
-                 (n == 0 || t.childStart[n] <= t.children.size());
-    auto slotsOf = [&](NodeId v) -> std::pair<std::uint32_t, std::uint32_t> {
-        if (!csrOk || t.childStart[v] > t.childStart[v + 1])
-            return {0, 0};
-        return {t.childStart[v], t.childStart[v + 1]};
-    };
-    // Breadth-first numbering from the super-root, claiming each node for the first parent
-    // that reaches it, so that malformed input (shared children, cycles, unreachable nodes)
-    // still gives every node exactly one place. When the roots do not reach every node, the
-    // unreached ones (those no unreached node reaches first, in id order) become roots too
-    // and the numbering is redone.
-    std::vector<NodeId> roots = t.roots;
-    auto number = [&] {
-        constexpr NodeId RootMark = NoNode - 1;
-        std::vector<NodeId>& claimed = f.treeParent;
-        claimed.assign(n, NoNode);
-        std::size_t expect =
-            2 + static_cast<std::size_t>(n) + (o.nilLeaves ? t.children.size() : 0);
-        f.start.clear();
-        f.parent.clear();
-        f.orig.clear();
-        f.width.clear();
-        f.nils.clear();
-        f.levelStart.assign(1, 0);
-        f.start.reserve(expect);
-        f.parent.reserve(expect);
-        f.orig.reserve(expect);
-        f.width.reserve(expect);
-        f.levelHeight.assign(1, 0.0);
-        std::vector<std::uint32_t>& levels = f.levelStart;
-        if (o.inOrder) {
-            f.loneSlot.assign(expect, -1);
-            f.binaryFull.assign(expect, 0);
-        }
-        auto add = [&](NodeId parent, NodeId orig, Size s) {
-            f.parent.push_back(parent);
-            f.orig.push_back(orig);
-            f.width.push_back(s.width);
-            // The node joins the level below the one being expanded.
-            std::size_t d = levels.size() - 1;
-            if (f.levelHeight.size() <= d)
-                f.levelHeight.resize(d + 1, 0.0);
-            f.levelHeight[d] = std::max(f.levelHeight[d], s.height);
-        };
-        add(NoNode, NoNode, Size{0.0, 0.0});
-        for (NodeId id = 0; id < f.parent.size(); ++id) {
-            // Expanding the first node of a level: the next level starts here.
-            if (id == f.levelStart.back())
-                f.levelStart.push_back(static_cast<std::uint32_t>(f.parent.size()));
-            f.start.push_back(static_cast<std::uint32_t>(f.parent.size()));
-            if (id == 0) {
-                for (NodeId r : roots) {
-                    if (r < n && claimed[r] == NoNode) {
-                        claimed[r] = RootMark;
-                        add(0, r, t.sizes[r]);
-                    }
-                }
-                continue;
-            }
-            NodeId v = f.orig[id];
-            if (v == NoNode)
-                continue; // a nil leaf
-            auto [b, e] = slotsOf(v);
-            std::uint32_t present = 0, lone = 0;
-            for (std::uint32_t i = b; i < e; ++i) {
-                NodeId c = t.children[i];
-                if (c < n && claimed[c] == NoNode) {
-                    claimed[c] = v;
-                    add(id, c, t.sizes[c]);
-                    ++present;
-                    lone = i - b;
-                } else if (c == NoNode && o.nilLeaves) {
-                    f.nils.push_back({static_cast<NodeId>(f.parent.size()), v});
-                    add(id, NoNode, o.nilSize);
-                    ++present;
-                }
-            }
-            if (e - b == 2 && o.inOrder) {
-                if (present == 2)
-                    f.binaryFull[id] = 1;
-                else if (present == 1)
-                    f.loneSlot[id] = static_cast<std::int8_t>(lone);
-            }
-        }
-        f.start.push_back(static_cast<std::uint32_t>(f.parent.size()));
-        if (f.levelStart.back() != f.parent.size())
-            f.levelStart.push_back(static_cast<std::uint32_t>(f.parent.size()));
-        for (NodeId& c : claimed)
-            if (c == RootMark)
-                c = NoNode;
-        return f.parent.size() - 1 - f.nils.size() == n;
-    };
-    if (!number()) {
-        std::vector<std::uint8_t> reached(n, 0);
-        for (NodeId id = 1; id < f.orig.size(); ++id)
-            if (f.orig[id] != NoNode)
-                reached[f.orig[id]] = 1;
-        std::vector<NodeId> stack;
-        for (NodeId v = 0; v < n; ++v) {
-            if (reached[v])
-                continue;
-            roots.push_back(v);
-            reached[v] = 1;
-            stack.push_back(v);
-            while (!stack.empty()) {
-                NodeId u = stack.back();
-                stack.pop_back();
-                auto [b, e] = slotsOf(u);
-                for (std::uint32_t i = b; i < e; ++i) {
-                    NodeId c = t.children[i];
-                    if (c < n && !reached[c]) {
-                        reached[c] = 1;
-                        stack.push_back(c);
-                    }
-                }
-            }
-        }
-        number();
-    }
-    return f;
-}
+using detail::Forest;
 
 // [SECTION] first walk (prelim/mod/threads, apportion, shifts), level by level
 
@@ -381,7 +233,7 @@ LayoutResult layoutForest(const Tree& t, const TreeOptions& o, const LayoutResul
     LayoutResult r;
     detail::PhaseClock clock(r.timings);
     detail::initResult(r, t, t.sizes);
-    Forest f = buildForest(t, o);
+    Forest f = detail::buildForest(t, o);
     clock.lap("build");
     Walker walker(f, o);
     walker.run();
@@ -434,7 +286,7 @@ LayoutResult layoutForest(const Tree& t, const TreeOptions& o, const LayoutResul
             NodeId c = t.children[i];
             if (c == NoNode)
                 continue;
-            if (c < n && f.treeParent[c] == v) {
+            if (c < n && (f.plain || f.treeParent[c] == v)) {
                 Point b = r.positions[c];
                 r.edgePoints.push_back({a.x, below});
                 r.edgePoints.push_back({b.x, b.y - t.sizes[c].height / 2.0});

@@ -261,6 +261,35 @@ TEST(Tree, MalformedInputNeverCrashes) {
     EXPECT_EQ(layoutTree(broken).positions.size(), 4u);
 }
 
+TEST(Tree, PlainForestsTakeTheFastPathToTheSameLayout) {
+    // A tree without its roots is numbered by the general path (the parentless nodes it
+    // finds become roots, in id order); with them given, by the plain-forest path. Both
+    // must draw the same picture, nil leaves and in-order placement included.
+    Rng rng(11);
+    for (NodeId n : {1u, 7u, 300u, 20000u}) {
+        test::Bst b = test::randomBst(n, rng);
+        Tree trees[] = {treeFromParents(test::randomParents(n, rng)),
+                        binaryTree(b.left, b.right, b.root)};
+        for (const Tree& plain : trees) {
+            Tree rootless = plain;
+            rootless.roots.clear();
+            for (bool inOrder : {false, true}) {
+                for (bool nils : {false, true}) {
+                    SCOPED_TRACE(testing::Message()
+                                 << "n=" << n << " inOrder=" << inOrder << " nils=" << nils);
+                    TreeOptions o;
+                    o.inOrder = inOrder;
+                    o.nilLeaves = nils;
+                    LayoutResult fast = layoutTree(plain, o), general = layoutTree(rootless, o);
+                    EXPECT_EQ(test::geometryBytes(fast), test::geometryBytes(general));
+                    EXPECT_EQ(fast.layers, general.layers);
+                    EXPECT_EQ(fast.markers.size(), general.markers.size());
+                }
+            }
+        }
+    }
+}
+
 TEST(Tree, Deterministic) {
     Rng rng(5);
     Tree t = treeFromParents(test::randomParents(5000, rng));
