@@ -246,7 +246,7 @@ private:
             for (std::uint16_t cpu : data->cpus) {
                 const auto& lane = data->store.cpuLane(cpu);
                 for (std::size_t i = 0; i < lane.size() && !job.cancelled(); ++i)
-                    if (f.matches(lane[i].unpack()))
+                    if (f.matches(lane.event(i)))
                         origin->push_back(lane.ref(i));
             }
             std::stable_sort(origin->begin(), origin->end(), [&](auto a, auto b) {

@@ -23,8 +23,8 @@ bool earlier(const PackedEvent& a, const PackedEvent& b) {
 namespace {
 constexpr size_t HugePage = size_t{2} << 20;
 constexpr size_t ChunkBytes = EventStore::ChunkSize * sizeof(PackedEvent);
-constexpr size_t SlabChunks = 128;
-constexpr size_t SlabBytes = SlabChunks * ChunkBytes; // 14 MiB, a multiple of 2 MiB
+constexpr size_t SlabChunks = 512;
+constexpr size_t SlabBytes = SlabChunks * ChunkBytes; // 54 MiB, a multiple of 2 MiB
 static_assert(SlabBytes % HugePage == 0);
 } // namespace
 
@@ -33,7 +33,7 @@ Pool::~Pool() {
         std::free(slab);
 }
 
-PackedEvent* Pool::newChunk() {
+PackedEvent* Pool::newChunk(uint16_t cpu) {
     if (m_free == 0) {
         void* slab = std::aligned_alloc(HugePage, SlabBytes);
         if (!slab)
@@ -46,6 +46,7 @@ PackedEvent* Pool::newChunk() {
         static_cast<PackedEvent*>(m_slabs.back()) + (SlabChunks - m_free) * EventStore::ChunkSize;
     --m_free;
     chunks.push_back(chunk);
+    cpuOf.push_back(static_cast<uint8_t>(cpu));
     return chunk;
 }
 
@@ -138,9 +139,8 @@ Kind kindFromName(std::string_view name) {
 
 PackedEvent PackedEvent::pack(const Event& e) {
     return {static_cast<uint32_t>(e.tsNs),
-            static_cast<uint32_t>((e.tsNs >> 32) & 0xffff) |
-                uint32_t{static_cast<uint8_t>(e.kind) & 0x3fu} << 16 |
-                uint32_t{e.flags & 0x3u} << 22 | uint32_t{e.cpu & 0xffu} << 24,
+            static_cast<uint16_t>(e.tsNs >> 32),
+            static_cast<uint8_t>((static_cast<unsigned>(e.kind) & 0x3fu) | (e.flags & 0x3u) << 6),
             e.seq,
             e.pid,
             e.instance,
@@ -148,12 +148,12 @@ PackedEvent PackedEvent::pack(const Event& e) {
             e.arg};
 }
 
-Event PackedEvent::unpack() const {
+Event PackedEvent::unpack(uint16_t cpu) const {
     Event e;
     e.tsNs = tsNs();
     e.kind = kind();
-    e.flags = static_cast<uint8_t>((tsHiKindFlagsCpu >> 22) & 0x3);
-    e.cpu = cpu();
+    e.flags = static_cast<uint8_t>(kindFlags >> 6);
+    e.cpu = cpu;
     e.seq = seq;
     e.pid = pid;
     e.instance = instance;
@@ -171,9 +171,10 @@ void EventStore::append(const Event& e) {
         throw base::Error("timeline: more than 4G events");
     CpuLane& lane = m_cpu[e.cpu];
     lane.m_pool = m_pool.get();
+    lane.m_cpuId = e.cpu;
     if ((lane.m_size & (ChunkSize - 1)) == 0) {
         lane.m_chunks.push_back(static_cast<uint32_t>(m_pool->chunks.size()));
-        m_pool->newChunk();
+        m_pool->newChunk(e.cpu);
     }
     PackedEvent p = PackedEvent::pack(e);
     if (lane.m_size && p.tsNs() < lane[lane.m_size - 1].tsNs()) {
@@ -359,12 +360,12 @@ std::vector<Event> EventStore::all() const {
     settle();
     std::vector<Event> out;
     out.reserve(m_size);
-    forEachInTimeOrder([&](Ref, const PackedEvent& e) { out.push_back(e.unpack()); });
+    forEachInTimeOrder([&](Ref ref, const PackedEvent&) { out.push_back(at(ref)); });
     return out;
 }
 
 size_t EventStore::memoryBytes() const {
-    size_t n = m_pool->chunks.size() * ChunkSize * sizeof(PackedEvent);
+    size_t n = m_pool->chunks.size() * (ChunkSize * sizeof(PackedEvent) + sizeof(uint8_t));
     for (const auto& [cpu, lane] : m_cpu)
         n += lane.m_chunks.capacity() * sizeof(uint32_t) +
              lane.m_summary.capacity() * sizeof(uint16_t) +

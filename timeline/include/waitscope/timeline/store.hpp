@@ -1,12 +1,11 @@
 // The event store: append-only, sorted per lane (one lane per CPU, one per
-// task), with time-range queries, in 32 bytes per event: 28 for the event in
-// its CPU lane, 4 for its entry in its task lane. CPU lanes live in fixed-size
-// chunks from one pool, so a 32-bit number addresses any event and task lanes
-// are plain vectors of those numbers. Every lane also keeps, per block of 256
-// events, the kinds inside and its first/last time (0.14 byte per event in all),
-// which frames fold by. Not thread-safe: one writer; readers synchronise outside
-// (or take the store over once the writer is done; settle it first with any
-// query, e.g. firstNs(), so that concurrent reads never sort).
+// task), with time-range queries, in 31 bytes per event: 27 for the event in
+// its CPU lane (its CPU is the chunk's), 4 for its entry in its task lane. CPU
+// lanes live in fixed-size chunks from one pool, so a 32-bit number addresses any event and task
+// lanes are plain vectors of those numbers. Every lane also keeps, per block of 256 events, the
+// kinds inside and its first/last time (0.14 byte per event in all), which frames fold by. Not
+// thread-safe: one writer; readers synchronise outside (or take the store over once the writer is
+// done; settle it first with any query, e.g. firstNs(), so that concurrent reads never sort).
 #pragma once
 
 #include <cstddef>
@@ -35,7 +34,7 @@ struct TaskInfo {
 };
 
 /// Fixed-size chunks of events shared by all CPU lanes of a store, carved out of
-/// 14 MiB slabs (128 chunks exactly) backed by transparent huge pages where the system
+/// 54 MiB slabs (512 chunks exactly) backed by transparent huge pages where the system
 /// allows: a frame that jumps through a task's events across CPU lanes then costs a
 /// cache miss per event, not a TLB miss and a page walk too.
 struct Pool {
@@ -45,19 +44,22 @@ struct Pool {
     Pool(const Pool&) = delete;
     Pool& operator=(const Pool&) = delete;
     ~Pool();
-    /// A new chunk (uninitialised), appended to `chunks`.
-    PackedEvent* newChunk();
+    std::vector<uint8_t> cpuOf; ///< chunk -> the CPU whose lane it belongs to
+    /// A new chunk (uninitialised) of `cpu`'s lane, appended to `chunks`.
+    PackedEvent* newChunk(uint16_t cpu);
 
 private:
     std::vector<void*> m_slabs;
     size_t m_free = 0; ///< chunks left in the last slab
 };
 
-/// An event as stored: 28 bytes, 4-byte aligned. Time (48 bits of ns: 78
-/// hours), kind (6 bits), flags (2 bits) and CPU (8 bits) share two words.
-struct PackedEvent {
+/// An event as stored: 27 bytes, unaligned. Time (48 bits of ns: 78 hours),
+/// kind (6 bits) and flags (2 bits) share 7 bytes; the CPU is not stored: it is
+/// the lane's (each chunk belongs to one CPU lane, Pool::cpuOf).
+struct [[gnu::packed]] PackedEvent {
     uint32_t tsLo;
-    uint32_t tsHiKindFlagsCpu; ///< ts bits 32-47 | kind << 16 | flags << 22 | cpu << 24
+    uint16_t tsHi;     ///< ts bits 32-47
+    uint8_t kindFlags; ///< kind | flags << 6
     uint32_t seq;
     int32_t pid;
     uint32_t instance;
@@ -65,12 +67,12 @@ struct PackedEvent {
     uint32_t arg;
 
     static PackedEvent pack(const Event& e);
-    Event unpack() const;
-    uint64_t tsNs() const { return uint64_t{tsHiKindFlagsCpu & 0xffff} << 32 | tsLo; }
-    Kind kind() const { return static_cast<Kind>((tsHiKindFlagsCpu >> 16) & 0x3f); }
-    uint16_t cpu() const { return static_cast<uint16_t>(tsHiKindFlagsCpu >> 24); }
+    /// The event, on `cpu` (its lane's).
+    Event unpack(uint16_t cpu) const;
+    uint64_t tsNs() const { return uint64_t{tsHi} << 32 | tsLo; }
+    Kind kind() const { return static_cast<Kind>(kindFlags & 0x3f); }
 };
-static_assert(sizeof(PackedEvent) == 28);
+static_assert(sizeof(PackedEvent) == 27);
 
 class EventStore {
 public:
@@ -113,6 +115,8 @@ public:
         const PackedEvent& operator[](size_t i) const {
             return m_pool->chunks[m_chunks[i >> ChunkBits]][i & (ChunkSize - 1)];
         }
+        /// Event i, unpacked (with this lane's CPU).
+        Event event(size_t i) const { return (*this)[i].unpack(m_cpuId); }
         Ref ref(size_t i) const {
             return static_cast<Ref>(m_chunks[i >> ChunkBits] << ChunkBits | (i & (ChunkSize - 1)));
         }
@@ -120,6 +124,7 @@ public:
     private:
         friend class EventStore;
         const Pool* m_pool = nullptr;
+        uint16_t m_cpuId = 0;
         std::vector<uint32_t> m_chunks;  ///< chunk numbers in the pool
         std::vector<uint16_t> m_summary; ///< kinds per block of 2^SummaryBits events
         std::vector<BlockSpan> m_blocks; ///< times of each block's first and last event
@@ -147,7 +152,7 @@ public:
     const PackedEvent& packed(Ref ref) const {
         return m_pool->chunks[ref >> ChunkBits][ref & (ChunkSize - 1)];
     }
-    Event at(Ref ref) const { return packed(ref).unpack(); }
+    Event at(Ref ref) const { return packed(ref).unpack(m_pool->cpuOf[ref >> ChunkBits]); }
 
     /// Every event in time order (ties: CPU, then lane order). O(n log lanes).
     std::vector<Event> all() const;
