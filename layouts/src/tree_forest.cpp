@@ -11,6 +11,18 @@ namespace {
 
 // [SECTION] plain forests
 
+/// inOrder: what a binary node's two slots hold (the walks centre a full one and put a lone
+/// child to its side).
+void noteBinarySlots(Forest& f, const TreeOptions& o, NodeId id, std::uint32_t slots,
+                     std::uint32_t present, std::uint32_t lone) {
+    if (slots != 2 || !o.inOrder)
+        return;
+    if (present == 2)
+        f.binaryFull[id] = 1;
+    else if (present == 1)
+        f.loneSlot[id] = static_cast<std::int8_t>(lone);
+}
+
 /// True when `t` is a plain forest: child ranges in bounds and in order, no node in two
 /// slots or in a slot and among the roots, no root twice. Cycles are not ruled out here
 /// (a cycle is unreachable from parentless roots; numberPlain() finds it by its count).
@@ -106,12 +118,7 @@ bool numberPlain(const Tree& t, const TreeOptions& o, std::uint32_t emptySlots, 
                 ++present;
             }
         }
-        if (e - b == 2 && o.inOrder) {
-            if (present == 2)
-                f.binaryFull[id] = 1;
-            else if (present == 1)
-                f.loneSlot[id] = static_cast<std::int8_t>(lone);
-        }
+        noteBinarySlots(f, o, id, e - b, present, lone);
     }
     f.levelHeight.back() = levelMax;
     if (next != count)
@@ -213,12 +220,7 @@ Forest buildForest(const Tree& t, const TreeOptions& o) {
                     ++present;
                 }
             }
-            if (e - b == 2 && o.inOrder) {
-                if (present == 2)
-                    f.binaryFull[id] = 1;
-                else if (present == 1)
-                    f.loneSlot[id] = static_cast<std::int8_t>(lone);
-            }
+            noteBinarySlots(f, o, id, e - b, present, lone);
         }
         f.start.push_back(static_cast<std::uint32_t>(f.parent.size()));
         if (f.levelStart.back() != f.parent.size())

@@ -1,12 +1,11 @@
 // ObjectId text forms, the kind registry (fixed schema types + types seen at run time).
 #include <array>
 #include <charconv>
-#include <deque>
-#include <mutex>
-#include <shared_mutex>
 #include <unordered_map>
 
 #include <waitscope/model/ids.hpp>
+
+#include "name_table.hpp"
 
 namespace waitscope::model {
 
@@ -37,46 +36,30 @@ constexpr std::array<std::string_view, FixedKindCount> FixedKindNames = {
     "vpoll_ring",
 };
 
-/// Kinds of type names this build does not know; names are never freed.
+/// The schema's types (fixed kinds) and the type names this build does not know, which get
+/// kinds from FirstDynamicKind on; names are never freed.
 class KindRegistry {
 public:
     KindRegistry() {
         for (std::uint16_t i = 1; i < FixedKindCount; ++i)
-            m_byName.emplace(FixedKindNames[i], static_cast<Kind>(i));
+            m_fixed.emplace(FixedKindNames[i], static_cast<Kind>(i));
     }
-    std::optional<Kind> find(std::string_view name) {
-        std::shared_lock lock(m_mutex);
-        auto it = m_byName.find(name);
-        if (it == m_byName.end())
-            return std::nullopt;
-        return it->second;
+    std::optional<Kind> find(std::string_view name) const {
+        auto it = m_fixed.find(name);
+        return it != m_fixed.end() ? it->second : m_dynamic.find(name);
     }
     Kind intern(std::string_view name) {
-        if (auto k = find(name))
-            return *k;
-        std::unique_lock lock(m_mutex);
-        auto it = m_byName.find(name);
-        if (it != m_byName.end())
-            return it->second;
-        m_dynamic.emplace_back(name);
-        auto kind = static_cast<Kind>(static_cast<std::uint16_t>(Kind::FirstDynamicKind) +
-                                      m_dynamic.size() - 1);
-        m_byName.emplace(m_dynamic.back(), kind);
-        return kind;
+        auto it = m_fixed.find(name);
+        return it != m_fixed.end() ? it->second : m_dynamic.intern(name);
     }
-    std::string_view name(Kind kind) {
+    std::string_view name(Kind kind) const {
         auto v = static_cast<std::uint16_t>(kind);
-        if (v < FixedKindCount)
-            return FixedKindNames[v];
-        std::shared_lock lock(m_mutex);
-        std::size_t i = v - static_cast<std::uint16_t>(Kind::FirstDynamicKind);
-        return i < m_dynamic.size() ? std::string_view(m_dynamic[i]) : std::string_view();
+        return v < FixedKindCount ? FixedKindNames[v] : m_dynamic.name(kind);
     }
 
 private:
-    std::shared_mutex m_mutex;
-    std::deque<std::string> m_dynamic;
-    std::unordered_map<std::string_view, Kind> m_byName;
+    std::unordered_map<std::string_view, Kind> m_fixed; ///< written once, before any use
+    detail::NameTable<Kind> m_dynamic{static_cast<std::uint16_t>(Kind::FirstDynamicKind)};
 };
 
 KindRegistry& registry() {

@@ -2,12 +2,10 @@
 #include <bit>
 #include <charconv>
 #include <cstring>
-#include <deque>
-#include <mutex>
-#include <shared_mutex>
-#include <unordered_map>
 
 #include <waitscope/model/record.hpp>
+
+#include "name_table.hpp"
 
 namespace waitscope::model {
 
@@ -15,51 +13,20 @@ namespace waitscope::model {
 
 namespace {
 
-class KeyTable {
+/// The schema's keys (WAITSCOPE_MODEL_KEYS, in order), then the names met at run time.
+class KeyTable : public detail::NameTable<Key> {
 public:
     KeyTable() {
 #define WAITSCOPE_MODEL_KEY_NAME(k) add(#k);
         WAITSCOPE_MODEL_KEYS(WAITSCOPE_MODEL_KEY_NAME)
 #undef WAITSCOPE_MODEL_KEY_NAME
     }
-    std::optional<Key> find(std::string_view name) {
-        std::shared_lock lock(m_mutex);
-        auto it = m_byName.find(name);
-        if (it == m_byName.end())
-            return std::nullopt;
-        return it->second;
-    }
-    Key intern(std::string_view name) {
-        if (auto k = find(name))
-            return *k;
-        std::unique_lock lock(m_mutex);
-        auto it = m_byName.find(name);
-        if (it != m_byName.end())
-            return it->second;
-        return addLocked(name);
-    }
-    std::string_view name(Key key) {
-        auto v = static_cast<std::uint32_t>(key);
-        std::shared_lock lock(m_mutex);
-        return v < m_names.size() ? std::string_view(m_names[v]) : std::string_view();
-    }
 
 private:
     void add(std::string_view name) {
         // C++ keywords cannot be enumerators: "private_" stands for "private".
-        if (name == "private_")
-            name = "private";
-        addLocked(name);
+        intern(name == "private_" ? std::string_view("private") : name);
     }
-    Key addLocked(std::string_view name) {
-        m_names.emplace_back(name);
-        auto key = static_cast<Key>(m_names.size() - 1);
-        m_byName.emplace(m_names.back(), key);
-        return key;
-    }
-    std::shared_mutex m_mutex;
-    std::deque<std::string> m_names;
-    std::unordered_map<std::string_view, Key> m_byName;
 };
 
 KeyTable& keys() {
