@@ -50,6 +50,7 @@ struct VmFlags {
     std::string append;
     std::string vpollArgs;
     std::string simruptArgs;
+    std::string disk;
 };
 
 void addVmFlags(CLI::App* cmd, VmFlags& f, bool named) {
@@ -64,6 +65,9 @@ void addVmFlags(CLI::App* cmd, VmFlags& f, bool named) {
     cmd->add_option("--append", f.append, "Extra kernel command line");
     cmd->add_option("--vpoll-args", f.vpollArgs, "vpoll.ko parameters, e.g. 'ring_size=256'");
     cmd->add_option("--simrupt-args", f.simruptArgs, "simrupt.ko parameters");
+    cmd->add_option("--disk", f.disk,
+                    "Disk image (raw, read-only, virtio) mounted at /disk in the guest with its "
+                    "/proc, /sys, /dev and /tmp inside, ready for chroot");
 }
 
 lab::VmOptions vmOptions(const VmFlags& f, const lab::LabInstall& install,
@@ -80,6 +84,8 @@ lab::VmOptions vmOptions(const VmFlags& f, const lab::LabInstall& install,
     o.append = f.append;
     o.vpollArgs = f.vpollArgs;
     o.simruptArgs = f.simruptArgs;
+    if (!f.disk.empty())
+        o.disk = f.disk;
     o.labPrograms = install.programs();
     return o;
 }
@@ -255,6 +261,7 @@ struct RunFlags {
     bool walkPaused = false;
     LabSnapshotter::Options snapshot;
     bool events = false;
+    bool guestDump = false;
     std::vector<std::string> breaks;
     unsigned breakCount = 1;
     std::string stepScript;
@@ -275,6 +282,7 @@ int labRun(const RunFlags& f) {
     o.vm.program = install.program(f.program);
     o.vm.programArgs = f.args;
     o.vm.readyTimeout = std::chrono::seconds(std::max(120u, f.timeout));
+    o.vm.guestDump = f.guestDump;
     o.outDir = f.out;
     o.vmcore = f.vmcore;
     o.vmcoreFormats.clear();
@@ -416,6 +424,10 @@ void addLabCommands(CLI::App& app, int& status) {
     runCmd->add_option("--out", run.out, "Output directory (stdout.txt, run.json, captures)")
         ->required();
     runCmd->add_flag("--vmcore", run.vmcore, "Save DIR/<mark>.vmcore at every mark");
+    runCmd->add_flag("--guest-dump", run.guestDump,
+                     "With --disk TOOLS.img (tools/lab/make-tools-disk.sh): at every mark the "
+                     "program also runs 'waitscope dump --kcore' inside the guest on itself; "
+                     "saved as DIR/<mark>.kcore.json");
     runCmd->add_option("--vmcore-format", run.vmcoreFormat,
                        "elf (default), elf-phys or kdump; several, comma-separated, write "
                        "<mark>.<format>.vmcore each");

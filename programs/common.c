@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,10 +25,42 @@ noreturn void ws_die(const char *fmt, ...)
 	exit(1);
 }
 
+/*
+ * `waitscope lab run --guest-dump`: the guest's init exports
+ * WAITSCOPE_GUEST_DUMP (a tools disk's /disk/ws/guest-dump); run it on this
+ * process, its output framed for the harness, which saves it as
+ * <mark>.kcore.json. The state it reads is the one the mark captures.
+ */
+static void ws_guest_dump(void)
+{
+	const char *dump = getenv("WAITSCOPE_GUEST_DUMP");
+	char pid[16];
+	pid_t child;
+	int st = 0;
+
+	if (!dump || !*dump)
+		return;
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	printf("WAITSCOPE_GUEST_DUMP_BEGIN\n");
+	fflush(stdout);
+	child = fork();
+	WS_CHECK(child < 0, "fork");
+	if (child == 0) {
+		execl(dump, dump, pid, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(child, &st, 0) < 0 && errno == EINTR)
+		;
+	printf("\nWAITSCOPE_GUEST_DUMP_END %d\n",
+	       WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	fflush(stdout);
+}
+
 void ws_mark(const char *name)
 {
 	char line[64];
 
+	ws_guest_dump();
 	printf("WAITSCOPE_MARK %s\n", name);
 	fflush(stdout);
 	if (!fgets(line, sizeof(line), stdin))

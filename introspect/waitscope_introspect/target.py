@@ -188,22 +188,30 @@ def open_kcore(
         raise IntrospectError(
             "reading /proc/kcore needs root (CAP_SYS_RAWIO); run waitscope dump --kcore with sudo"
         )
-    release = os.uname().release
     prog = drgn.Program()
     try:
         prog.set_kernel()
     except (OSError, ValueError) as e:
         raise IntrospectError(f"cannot open /proc/kcore: {e}")
-    info = {"OSRELEASE": release}
+    # /proc/kcore carries the kernel's VMCOREINFO note (fs/proc/kcore.c, since
+    # Linux 4.19: "proc/kcore: add vmcoreinfo note to /proc/kcore"): KERNELOFFSET
+    # above all, which our own symbol table needs under KASLR.
     try:
-        notes = open("/sys/kernel/notes", "rb").read()
-        from .elf import parse_notes
+        info = dict(identify_core("/proc/kcore").vmcoreinfo)
+    except IntrospectError:
+        info = {}
+    info.setdefault("OSRELEASE", os.uname().release)
+    release = info["OSRELEASE"]
+    if "BUILD-ID" not in info:
+        try:
+            notes = open("/sys/kernel/notes", "rb").read()
+            from .elf import parse_notes
 
-        for name, typ, desc in parse_notes(notes):
-            if name == b"GNU" and typ == 3:
-                info["BUILD-ID"] = desc.hex()
-    except OSError:
-        pass
+            for name, typ, desc in parse_notes(notes):
+                if name == b"GNU" and typ == 3:
+                    info["BUILD-ID"] = desc.hex()
+        except OSError:
+            pass
     vml = find_vmlinux(release, info.get("BUILD-ID", ""), vmlinux, debuginfo_dirs, lab_dirs)
     _load_vmlinux(prog, vml)
     t = Target(prog, "kcore", "kcore", "/proc/kcore", info, vml)

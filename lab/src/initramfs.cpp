@@ -9,7 +9,7 @@ namespace waitscope::lab {
 std::string buildInitramfs(const InitramfsSpec& spec) {
     CpioWriter cpio;
     for (const char* dir : {"bin", "sbin", "dev", "proc", "sys", "tmp", "run", "lib", "lib/modules",
-                            "lab", "lab/bin"})
+                            "lib/modules/disk", "lab", "lab/bin", "disk"})
         cpio.addDirectory(dir);
     cpio.addFile("bin/busybox", base::readFile(spec.busybox), 0755);
     cpio.addSymlink("bin/sh", "busybox");
@@ -20,6 +20,12 @@ std::string buildInitramfs(const InitramfsSpec& spec) {
         order += ko.filename().string() + "\n";
     }
     cpio.addFile("lib/modules/order", order);
+    std::string diskOrder;
+    for (const auto& ko : spec.kernel.diskModules) {
+        cpio.addFile("lib/modules/disk/" + ko.filename().string(), base::readFile(ko));
+        diskOrder += ko.filename().string() + "\n";
+    }
+    cpio.addFile("lib/modules/disk/order", diskOrder);
     cpio.addFile("lib/modules/vpoll.ko", base::readFile(spec.kernel.vpollKo()));
     cpio.addFile("lib/modules/simrupt.ko", base::readFile(spec.kernel.simruptKo()));
     for (const auto& p : spec.programs)

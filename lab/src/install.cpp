@@ -65,6 +65,10 @@ LabKernel LabInstall::kernel(const std::string& spec) const {
     for (std::string name; std::getline(order, name);)
         if (!name.empty())
             k.inTreeModules.push_back(dir / "modules" / name);
+    std::ifstream diskOrder(dir / "modules" / "disk" / "order");
+    for (std::string name; std::getline(diskOrder, name);)
+        if (!name.empty())
+            k.diskModules.push_back(dir / "modules" / "disk" / name);
     std::vector<fs::path> need = {k.vmlinuz, k.vpollKo(), k.simruptKo(), dir / "modules" / "order"};
     need.insert(need.end(), k.inTreeModules.begin(), k.inTreeModules.end());
     for (const auto& p : need)

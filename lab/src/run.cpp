@@ -1,3 +1,4 @@
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -19,6 +20,51 @@ namespace waitscope::lab {
 
 namespace {
 constexpr std::string_view MarkPrefix = "WAITSCOPE_MARK ";
+// What `lab run --guest-dump` makes ws_mark() print before its mark: the in-guest
+// `waitscope dump --kcore` output between these lines (docs/lab-programs.md).
+constexpr std::string_view GuestDumpBegin = "WAITSCOPE_GUEST_DUMP_BEGIN";
+constexpr std::string_view GuestDumpEnd = "WAITSCOPE_GUEST_DUMP_END ";
+
+/// The in-guest dump that comes before a mark, collected from the program's output.
+struct GuestDump {
+    bool open = false, ready = false;
+    std::string text;
+    int status = 0;
+
+    /// Takes `line` when it belongs to a dump; false when it is the program's.
+    bool take(const std::string& line) {
+        if (!open && line.rfind(GuestDumpBegin, 0) == 0) {
+            open = true;
+            ready = false;
+            text.clear();
+            return true;
+        }
+        if (!open)
+            return false;
+        auto at = line.find(GuestDumpEnd);
+        text.append(line, 0, at);
+        if (at == std::string::npos) {
+            text += '\n';
+        } else {
+            status = std::atoi(line.c_str() + at + GuestDumpEnd.size());
+            open = false;
+            ready = true;
+            while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+                text.pop_back();
+        }
+        return true;
+    }
+    /// Save a finished dump as DIR/<mark>.kcore.json and say so in the mark's record.
+    void save(const fs::path& dir, const std::string& mark, json& record) {
+        if (!ready)
+            return;
+        fs::path path = dir / (mark + ".kcore.json");
+        base::writeFileAtomic(path, text + "\n");
+        record["guest_dump"] = {
+            {"path", path.filename()}, {"bytes", text.size() + 1}, {"status", status}};
+        ready = false;
+    }
+};
 
 double msSince(Clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -197,6 +243,7 @@ int runLabProgram(const RunOptions& o) {
     const std::string exitPrefix = "WAITSCOPE_EXIT " + vm->nonce() + " ";
     int status = -1;
     auto deadline = Clock::now() + o.timeout;
+    GuestDump guestDump;
     auto emit = [&](const std::string& line) {
         output.push_back(line);
         out << line << '\n';
@@ -288,6 +335,8 @@ int runLabProgram(const RunOptions& o) {
                     emit(line->substr(0, at));
                 break;
             }
+            if (guestDump.take(*line))
+                continue;
             emit(*line);
             if (line->rfind(MarkPrefix, 0) != 0)
                 continue;
@@ -299,6 +348,7 @@ int runLabProgram(const RunOptions& o) {
                 o.beforePause(name, output);
             auto paused = Clock::now();
             record["stop_ms"] = vm->pause();
+            guestDump.save(o.outDir, name, record);
             MarkContext ctx{*vm, name, o.outDir, record, paused, output, {}};
             for (const auto& step : o.captures)
                 step(ctx);

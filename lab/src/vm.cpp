@@ -201,7 +201,13 @@ void Vm::launch(const VmOptions& o, Accel accel) {
     InitramfsSpec spec;
     spec.kernel = o.kernel;
     spec.config = "LAB_NONCE=" + m_nonce + "\nVPOLL_ARGS=" + base::shellQuote(o.vpollArgs) +
-                  "\nSIMRUPT_ARGS=" + base::shellQuote(o.simruptArgs) + "\n";
+                  "\nSIMRUPT_ARGS=" + base::shellQuote(o.simruptArgs) +
+                  "\nLAB_DISK=" + (o.disk ? "1" : "0") +
+                  "\nLAB_GUEST_DUMP=" + (o.guestDump ? "1" : "0") + "\n";
+    if (o.guestDump && !o.disk)
+        throw Error("--guest-dump needs --disk (a tools disk: tools/lab/make-tools-disk.sh)");
+    if (o.disk && !fs::is_regular_file(*o.disk))
+        throw Error("no disk image " + o.disk->string());
     spec.run = o.program;
     spec.runArgs = o.programArgs;
     spec.programs = o.labPrograms;
@@ -232,6 +238,13 @@ void Vm::launch(const VmOptions& o, Accel accel) {
         "unix:" + (d / "qmp.sock").string() + ",server=on,wait=off",
         // gdbstub for kernel breakpoints (waitscope lab run --break).
         "-gdb", "unix:" + (d / "gdb.sock").string() + ",server=on,wait=off"};
+    if (o.disk) {
+        // Read-only, and QEMU's file lock stays shared: several VMs may use one image.
+        std::string file;
+        for (char c : fs::absolute(*o.disk).string())
+            file += c == ',' ? std::string(",,") : std::string(1, c); // QEMU's option escape
+        argv.insert(argv.end(), {"-drive", "file=" + file + ",if=virtio,format=raw,readonly=on"});
+    }
     if (accel == Accel::Kvm) {
         argv.insert(argv.end(), {"-accel", "kvm", "-cpu", "host"});
     } else {

@@ -23,6 +23,11 @@ mkdir -p "$debs" "$build/lab/kernels"
 # guest panicked (so the harness can pause it and dump it).
 lab_modules=(drivers/firmware/qemu_fw_cfg.ko drivers/misc/pvpanic/pvpanic.ko
 	drivers/misc/pvpanic/pvpanic-pci.ko)
+# Modules for a virtio disk (`lab run --disk`), in load order, into modules/disk/;
+# a kernel that has one built in has no file for it (6.12: virtio and virtio_pci).
+disk_modules=(drivers/virtio/virtio_ring.ko drivers/virtio/virtio.ko
+	drivers/virtio/virtio_pci_modern_dev.ko drivers/virtio/virtio_pci_legacy_dev.ko
+	drivers/virtio/virtio_pci.ko drivers/block/virtio_blk.ko)
 
 download() { # package -> path of the .deb in $debs
 	local pkg=$1 f
@@ -62,15 +67,16 @@ while read -r rel; do
 	out="$build/lab/kernels/$rel"
 	[ -e "$out/.complete" ] || continue
 	order=$(for m in "${lab_modules[@]}"; do basename "$m"; done)
-	[ "$(cat "$out/modules/order" 2>/dev/null)" = "$order" ] && continue
+	lists=$(printf '%s\n' "${lab_modules[@]}" -- "${disk_modules[@]}")
+	[ "$(cat "$out/modules/lists" 2>/dev/null)" = "$lists" ] && continue
 	echo "fetch-kernels: $rel: in-tree modules" >&2
-	rm -rf "$out/modules" && mkdir -p "$out/modules"
+	rm -rf "$out/modules" && mkdir -p "$out/modules/disk"
 	tmp=$(mktemp -d "$build/cache/extract.XXXXXX")
 	img=$(download "linux-image-$rel")
 	[ -n "$(dpkg-deb -f "$img" Depends | grep -o "linux-image-$rel-unsigned")" ] &&
 		img=$(download "linux-image-$rel-unsigned")
 	want=()
-	for m in "${lab_modules[@]}"; do
+	for m in "${lab_modules[@]}" "${disk_modules[@]}"; do
 		want+=("./lib/modules/$rel/kernel/$m" "./lib/modules/$rel/kernel/$m.xz")
 	done
 	dpkg-deb --fsys-tarfile "$img" | tar -x -C "$tmp" --ignore-failed-read "${want[@]}" 2>/dev/null || true
@@ -82,8 +88,21 @@ while read -r rel; do
 			cp "$tmp/lib/modules/$rel/kernel/$m" "$out/modules/$name"
 		fi
 	done
+	: >"$out/modules/disk/order"
+	for m in "${disk_modules[@]}"; do
+		name=$(basename "$m") src="$tmp/lib/modules/$rel/kernel/$m"
+		if [ -e "$src.xz" ]; then
+			xz -dc "$src.xz" >"$out/modules/disk/$name"
+		elif [ -e "$src" ]; then
+			cp "$src" "$out/modules/disk/$name"
+		else
+			continue # built in
+		fi
+		echo "$name" >>"$out/modules/disk/order"
+	done
 	rm -rf "$tmp"
 	echo "$order" >"$out/modules/order"
+	echo "$lists" >"$out/modules/lists"
 done < <("$here/kernel-releases.sh")
 
 # Debian's System.map in the image package is a one-line stub ("The real

@@ -21,6 +21,8 @@ struct LabKernel {
     /// In-tree modules the guest loads, in order (qemu_fw_cfg.ko: VMCOREINFO
     /// for QEMU's dumps; pvpanic*.ko: panic notification to QEMU).
     std::vector<std::filesystem::path> inTreeModules;
+    /// What a virtio disk needs (lab run --disk), in load order; empty when built in.
+    std::vector<std::filesystem::path> diskModules;
     std::filesystem::path kmodDir; ///< our modules built for this release
     std::filesystem::path vpollKo() const { return kmodDir / "vpoll" / "vpoll.ko"; }
     std::filesystem::path simruptKo() const { return kmodDir / "simrupt" / "simrupt.ko"; }

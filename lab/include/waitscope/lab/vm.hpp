@@ -34,6 +34,12 @@ struct VmOptions {
     std::vector<std::filesystem::path> labPrograms; ///< copied to /lab/bin in the guest
     std::optional<std::filesystem::path> program;   ///< run as root at boot (lab run)
     std::vector<std::string> programArgs;
+    /// A disk image attached read-only (virtio) and mounted at /disk in the guest, with the
+    /// guest's /proc, /sys, /dev and a /tmp mounted inside it so that `chroot /disk` works.
+    std::optional<std::filesystem::path> disk;
+    /// At every mark, the lab program also runs /disk/ws/guest-dump (a tools disk made by
+    /// tools/lab/make-tools-disk.sh: `waitscope dump --kcore` inside the guest).
+    bool guestDump = false;
     std::chrono::seconds readyTimeout{120};
 };
 
