@@ -16,6 +16,14 @@
  * /dev/vpoll_events (root only) hands the records to one in-guest consumer
  * through read() and poll(); header->tail and header->dropped are its cursor
  * and its loss count.
+ *
+ * Timestamps: under QEMU TCG, ktime_get_mono_fast_ns() costs several hundred
+ * ns, most of what a record costs, where reading the TSC costs about 20
+ * (docs/kmod-abi.md has the measurements). So while the kernel trusts the TSC
+ * a record carries the raw TSC (VPOLL_REC_TSC) and the header how to turn it
+ * into CLOCK_MONOTONIC ns: a TSC value and the CLOCK_MONOTONIC time sampled
+ * with it, and tsc_khz, re-sampled whenever the kernel's tsc_khz changes (its
+ * calibration is refined after boot). read() converts; a host reader does.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -23,15 +31,21 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/log2.h>
+#include <linux/math64.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
+#ifdef CONFIG_X86_TSC
+#include <asm/msr.h>
+#include <asm/tsc.h>
+#endif
 
 #include "vpoll.h"
 
@@ -53,6 +67,9 @@ static bool record = true;
 static struct vpoll_ring_header *ring;
 static struct vpoll_record *records;
 static size_t ring_bytes;
+
+/* Serialises writers of the header's clock_* fields, and read()'s use of them. */
+static DEFINE_SPINLOCK(clock_lock);
 
 static DEFINE_MUTEX(reader_lock);
 static DECLARE_WAIT_QUEUE_HEAD(reader_wq);
@@ -76,7 +93,8 @@ MODULE_PARM_DESC(record, "record events in the flight recorder (default on)");
 
 bool vpoll_wake_wanted(void)
 {
-	return (ring && READ_ONCE(record)) || trace_vpoll_wake_enabled();
+	return (ring && READ_ONCE(record)) || trace_vpoll_wake_enabled() ||
+	       trace_vpoll_add_enabled() || trace_vpoll_del_enabled();
 }
 
 static void vpoll_trace(enum vpoll_kind kind, u32 instance, u32 arg, u32 events,
@@ -104,6 +122,61 @@ static void vpoll_trace(enum vpoll_kind kind, u32 instance, u32 arg, u32 events,
 	}
 }
 
+#ifdef CONFIG_X86_TSC
+/* Sample the TSC and CLOCK_MONOTONIC together for the header (ABI 2). */
+static void vpoll_clock_rebase(unsigned int khz)
+{
+	unsigned long irqflags;
+
+	spin_lock_irqsave(&clock_lock, irqflags);
+	if (READ_ONCE(ring->clock_tsc_khz) != khz) {
+		/* A host that reads 0 waits: the pair is being rewritten. */
+		WRITE_ONCE(ring->clock_tsc_khz, 0);
+		smp_wmb();
+		WRITE_ONCE(ring->clock_tsc, rdtsc_ordered());
+		WRITE_ONCE(ring->clock_mono_ns, ktime_get_mono_fast_ns());
+		smp_wmb();
+		WRITE_ONCE(ring->clock_tsc_khz, khz);
+	}
+	spin_unlock_irqrestore(&clock_lock, irqflags);
+}
+#endif
+
+/* A record's time: the TSC while the kernel trusts it, else CLOCK_MONOTONIC. */
+static u64 vpoll_stamp(u32 *flags)
+{
+#ifdef CONFIG_X86_TSC
+	unsigned int khz = READ_ONCE(tsc_khz);
+
+	if (likely(khz && !check_tsc_unstable())) {
+		if (unlikely(khz != READ_ONCE(ring->clock_tsc_khz)))
+			vpoll_clock_rebase(khz);
+		*flags |= VPOLL_REC_TSC;
+		return rdtsc_ordered();
+	}
+#endif
+	return ktime_get_mono_fast_ns();
+}
+
+/* A VPOLL_REC_TSC stamp as CLOCK_MONOTONIC ns, by the header's clock. */
+static u64 vpoll_tsc_to_ns(u64 tsc)
+{
+	unsigned long irqflags;
+	u64 base_tsc, base_ns;
+	u32 khz;
+
+	spin_lock_irqsave(&clock_lock, irqflags);
+	base_tsc = ring->clock_tsc;
+	base_ns = ring->clock_mono_ns;
+	khz = ring->clock_tsc_khz;
+	spin_unlock_irqrestore(&clock_lock, irqflags);
+	if (!khz)
+		return 0;
+	if (tsc >= base_tsc)
+		return base_ns + mul_u64_u32_div(tsc - base_tsc, NSEC_PER_MSEC, khz);
+	return base_ns - mul_u64_u32_div(base_tsc - tsc, NSEC_PER_MSEC, khz);
+}
+
 void vpoll_emit(enum vpoll_kind kind, const struct vpoll_data *vd, u32 arg,
 		u32 events, u16 waiters, u16 exclusive, u32 flags)
 {
@@ -111,6 +184,9 @@ void vpoll_emit(enum vpoll_kind kind, const struct vpoll_data *vd, u32 arg,
 	u64 seq;
 
 	vpoll_trace(kind, vd->id, arg, events, waiters, exclusive, flags);
+	/* The tracer keeps its separate wake event (trace text imports use it). */
+	if (flags & VPOLL_REC_WOKE)
+		trace_vpoll_wake(vd->id, 0, events, waiters, exclusive, 0);
 	if (!ring || !READ_ONCE(record))
 		return;
 
@@ -123,7 +199,7 @@ void vpoll_emit(enum vpoll_kind kind, const struct vpoll_data *vd, u32 arg,
 	WRITE_ONCE(rec->seq, VPOLL_SEQ_BUSY);
 	/* Mark busy before the payload changes; pairs with vpoll_copy_record(). */
 	smp_wmb();
-	rec->ts_ns = ktime_get_mono_fast_ns();
+	rec->ts_ns = vpoll_stamp(&flags);
 	rec->instance = vd->id;
 	rec->kind = kind;
 	rec->cpu = smp_processor_id();
@@ -237,6 +313,10 @@ static ssize_t vpoll_events_read(struct file *file, char __user *buf,
 			WRITE_ONCE(ring->tail, tail + 1);
 			continue;
 		}
+		if (rec.flags & VPOLL_REC_TSC) {
+			rec.ts_ns = vpoll_tsc_to_ns(rec.ts_ns);
+			rec.flags &= ~VPOLL_REC_TSC;
+		}
 		if (copy_to_user(buf + done * sizeof(rec), &rec, sizeof(rec))) {
 			mutex_unlock(&reader_lock);
 			return done ? done * sizeof(rec) : -EFAULT;
@@ -331,6 +411,10 @@ static int vpoll_ring_alloc(void)
 	ring->records_offset = sizeof(*ring);
 	ring->load_ns = ktime_get_ns();
 	ring->enabled = READ_ONCE(record);
+#ifdef CONFIG_X86_TSC
+	if (tsc_khz && !check_tsc_unstable())
+		vpoll_clock_rebase(tsc_khz);
+#endif
 	/* The magic goes last: a scanner never sees a half-built header. */
 	smp_wmb();
 	WRITE_ONCE(ring->magic, VPOLL_RING_MAGIC);
