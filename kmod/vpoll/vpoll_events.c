@@ -23,7 +23,8 @@
  * a record carries the raw TSC (VPOLL_REC_TSC) and the header how to turn it
  * into CLOCK_MONOTONIC ns: a TSC value and the CLOCK_MONOTONIC time sampled
  * with it, and tsc_khz, re-sampled whenever the kernel's tsc_khz changes (its
- * calibration is refined after boot). read() converts; a host reader does.
+ * calibration is refined after boot; checked once a second, off the record
+ * path). read() converts; a host reader does.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -42,6 +43,7 @@
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 #ifdef CONFIG_X86_TSC
 #include <asm/msr.h>
 #include <asm/tsc.h>
@@ -68,7 +70,7 @@ static struct vpoll_ring_header *ring;
 static struct vpoll_record *records;
 static size_t ring_bytes;
 
-/* Serialises writers of the header's clock_* fields, and read()'s use of them. */
+/* Serialises writers of the header's clock fields, and read()'s use of them. */
 static DEFINE_SPINLOCK(clock_lock);
 
 static DEFINE_MUTEX(reader_lock);
@@ -93,7 +95,7 @@ MODULE_PARM_DESC(record, "record events in the flight recorder (default on)");
 
 bool vpoll_wake_wanted(void)
 {
-	return (ring && READ_ONCE(record)) || trace_vpoll_wake_enabled() ||
+	return (ring && READ_ONCE(ring->enabled)) || trace_vpoll_wake_enabled() ||
 	       trace_vpoll_add_enabled() || trace_vpoll_del_enabled();
 }
 
@@ -123,34 +125,62 @@ static void vpoll_trace(enum vpoll_kind kind, u32 instance, u32 arg, u32 events,
 }
 
 #ifdef CONFIG_X86_TSC
-/* Sample the TSC and CLOCK_MONOTONIC together for the header (ABI 2). */
+/*
+ * Sample the TSC and CLOCK_MONOTONIC together for the header (ABI 2) and
+ * stamp new records with the TSC. Caller holds clock_lock.
+ */
 static void vpoll_clock_rebase(unsigned int khz)
 {
-	unsigned long irqflags;
-
-	spin_lock_irqsave(&clock_lock, irqflags);
-	if (READ_ONCE(ring->clock_tsc_khz) != khz) {
-		/* A host that reads 0 waits: the pair is being rewritten. */
-		WRITE_ONCE(ring->clock_tsc_khz, 0);
-		smp_wmb();
-		WRITE_ONCE(ring->clock_tsc, rdtsc_ordered());
-		WRITE_ONCE(ring->clock_mono_ns, ktime_get_mono_fast_ns());
-		smp_wmb();
-		WRITE_ONCE(ring->clock_tsc_khz, khz);
-	}
-	spin_unlock_irqrestore(&clock_lock, irqflags);
+	/* New records carry ns while the pair is rewritten ... */
+	WRITE_ONCE(ring->tsc_stamps, 0);
+	/* ... and a host that reads khz 0 waits for the next look. */
+	WRITE_ONCE(ring->clock_tsc_khz, 0);
+	smp_wmb();
+	WRITE_ONCE(ring->clock_tsc, rdtsc_ordered());
+	WRITE_ONCE(ring->clock_mono_ns, ktime_get_mono_fast_ns());
+	smp_wmb();
+	WRITE_ONCE(ring->clock_tsc_khz, khz);
+	smp_wmb();
+	WRITE_ONCE(ring->tsc_stamps, 1);
 }
 #endif
 
-/* A record's time: the TSC while the kernel trusts it, else CLOCK_MONOTONIC. */
-static u64 vpoll_stamp(u32 *flags)
+/*
+ * Decide, once a second and at load, whether records may carry the TSC: the
+ * kernel trusts it (tsc_khz set, not marked unstable), and re-sample the
+ * header's pair when tsc_khz changed (the kernel refines its calibration
+ * after boot). Kept out of vpoll_emit(): under TCG every kernel variable a
+ * record reads is likely a softmmu TLB miss (docs/kmod-abi.md).
+ */
+static void vpoll_clock_check(void)
 {
 #ifdef CONFIG_X86_TSC
 	unsigned int khz = READ_ONCE(tsc_khz);
 
-	if (likely(khz && !check_tsc_unstable())) {
-		if (unlikely(khz != READ_ONCE(ring->clock_tsc_khz)))
+	spin_lock(&clock_lock);
+	if (khz && !check_tsc_unstable()) {
+		if (khz != ring->clock_tsc_khz || !ring->tsc_stamps)
 			vpoll_clock_rebase(khz);
+	} else if (ring->tsc_stamps) {
+		WRITE_ONCE(ring->tsc_stamps, 0);
+	}
+	spin_unlock(&clock_lock);
+#endif
+}
+
+static void vpoll_clock_work_fn(struct work_struct *work)
+{
+	vpoll_clock_check();
+	schedule_delayed_work(to_delayed_work(work), HZ);
+}
+
+static DECLARE_DELAYED_WORK(clock_work, vpoll_clock_work_fn);
+
+/* A record's time: the TSC while the header says so, else CLOCK_MONOTONIC. */
+static u64 vpoll_stamp(u32 *flags)
+{
+#ifdef CONFIG_X86_TSC
+	if (likely(READ_ONCE(ring->tsc_stamps))) {
 		*flags |= VPOLL_REC_TSC;
 		return rdtsc_ordered();
 	}
@@ -161,15 +191,14 @@ static u64 vpoll_stamp(u32 *flags)
 /* A VPOLL_REC_TSC stamp as CLOCK_MONOTONIC ns, by the header's clock. */
 static u64 vpoll_tsc_to_ns(u64 tsc)
 {
-	unsigned long irqflags;
 	u64 base_tsc, base_ns;
 	u32 khz;
 
-	spin_lock_irqsave(&clock_lock, irqflags);
+	spin_lock(&clock_lock);
 	base_tsc = ring->clock_tsc;
 	base_ns = ring->clock_mono_ns;
 	khz = ring->clock_tsc_khz;
-	spin_unlock_irqrestore(&clock_lock, irqflags);
+	spin_unlock(&clock_lock);
 	if (!khz)
 		return 0;
 	if (tsc >= base_tsc)
@@ -187,7 +216,8 @@ void vpoll_emit(enum vpoll_kind kind, const struct vpoll_data *vd, u32 arg,
 	/* The tracer keeps its separate wake event (trace text imports use it). */
 	if (flags & VPOLL_REC_WOKE)
 		trace_vpoll_wake(vd->id, 0, events, waiters, exclusive, 0);
-	if (!ring || !READ_ONCE(record))
+	/* The header's copy of "record": the page the record path reads anyway. */
+	if (!ring || !READ_ONCE(ring->enabled))
 		return;
 
 	/* No preemption between claiming a slot and publishing it. */
@@ -411,10 +441,7 @@ static int vpoll_ring_alloc(void)
 	ring->records_offset = sizeof(*ring);
 	ring->load_ns = ktime_get_ns();
 	ring->enabled = READ_ONCE(record);
-#ifdef CONFIG_X86_TSC
-	if (tsc_khz && !check_tsc_unstable())
-		vpoll_clock_rebase(tsc_khz);
-#endif
+	vpoll_clock_check();
 	/* The magic goes last: a scanner never sees a half-built header. */
 	smp_wmb();
 	WRITE_ONCE(ring->magic, VPOLL_RING_MAGIC);
@@ -435,6 +462,8 @@ int vpoll_events_init(void)
 		pr_err("cannot register /dev/vpoll_events: %d\n", ret);
 		goto err_free;
 	}
+	if (ring)
+		schedule_delayed_work(&clock_work, HZ);
 	return 0;
 
 err_free:
@@ -444,6 +473,7 @@ err_free:
 
 void vpoll_events_exit(void)
 {
+	cancel_delayed_work_sync(&clock_work);
 	if (vpoll_events_misc.this_device)
 		misc_deregister(&vpoll_events_misc);
 	if (ring) {

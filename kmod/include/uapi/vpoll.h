@@ -113,8 +113,8 @@ struct vpoll_ring_header {
 	/* ABI 2: how VPOLL_REC_TSC records convert to CLOCK_MONOTONIC ns. */
 	__u64 clock_tsc;	/* the TSC ... */
 	__u64 clock_mono_ns;	/* ... at this CLOCK_MONOTONIC time */
-	__u32 clock_tsc_khz;	/* the kernel's tsc_khz (0: no TSC stamps) */
-	__u32 reserved3;
+	__u32 clock_tsc_khz;	/* the kernel's tsc_khz (0: not sampled, or being rewritten) */
+	__u32 tsc_stamps;	/* 1 while new records are stamped with the TSC */
 	__u64 reserved2[2];
 };
 
