@@ -135,11 +135,14 @@ static void vpoll_clock_rebase(unsigned int khz)
 	WRITE_ONCE(ring->tsc_stamps, 0);
 	/* ... and a host that reads khz 0 waits for the next look. */
 	WRITE_ONCE(ring->clock_tsc_khz, 0);
+	/* khz 0 is visible before the pair changes (a lock-free host reader). */
 	smp_wmb();
 	WRITE_ONCE(ring->clock_tsc, rdtsc_ordered());
 	WRITE_ONCE(ring->clock_mono_ns, ktime_get_mono_fast_ns());
+	/* The new pair is visible before the khz that validates it. */
 	smp_wmb();
 	WRITE_ONCE(ring->clock_tsc_khz, khz);
+	/* And the clock before any record stamped with it. */
 	smp_wmb();
 	WRITE_ONCE(ring->tsc_stamps, 1);
 }
