@@ -113,19 +113,27 @@ static double ioctl_once(int fd, long iters)
 	return (double)(ws_now_ns() - t0) / (2.0 * iters);
 }
 
-static void print_clocksource(void)
+/* Print "name: first line of path" (or "?"). */
+static void print_sysfs(const char *name, const char *path)
 {
-	char buf[64] = "";
-	int fd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource",
-		      O_RDONLY | O_CLOEXEC);
+	char buf[128] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	uint64_t t0, t1, sum = 0;
 
 	if (n > 0)
 		buf[strcspn(buf, "\n")] = 0;
 	if (fd >= 0)
 		close(fd);
-	printf("clocksource: %s\n", n > 0 ? buf : "?");
+	printf("%s: %s\n", name, n > 0 ? buf : "?");
+}
+
+static void print_clocksource(void)
+{
+	uint64_t t0, t1, sum = 0;
+
+	print_sysfs("clocksource", "/sys/devices/system/clocksource/clocksource0/current_clocksource");
+	/* Page-table isolation: a CR3 switch (a TCG TLB flush) per syscall. */
+	print_sysfs("meltdown", "/sys/devices/system/cpu/vulnerabilities/meltdown");
 	/*
 	 * What a kernel timestamp costs here: the vDSO's clock_gettime reads the
 	 * TSC like ktime_get_mono_fast_ns() does (under QEMU TCG every RDTSC is a
@@ -157,7 +165,7 @@ static double median(double *v, int n)
 
 static void recorder_compare(int efd, int epfd, long iters, int rounds, int ioctl_only)
 {
-	double off[MAX_ROUNDS], on[MAX_ROUNDS];
+	double off[MAX_ROUNDS], on[MAX_ROUNDS], ratio[MAX_ROUNDS];
 	const char *unit = ioctl_only ? "ns/op" : "ns/iter";
 	uint64_t records = 0, head;
 	long wakeups = 0, total_wakeups = 0;
@@ -188,6 +196,10 @@ static void recorder_compare(int efd, int epfd, long iters, int rounds, int ioct
 	if (!ioctl_only)
 		printf("parent wakeups per iteration: %.3f\n",
 		       (double)total_wakeups / rounds / iters);
+	for (int r = 0; r < rounds; r++)
+		ratio[r] = on[r] / off[r];
+	/* Robust to a round the host stalled: each round's on/off, their median. */
+	printf("median round ratio on/off: %.4f\n", median(ratio, rounds));
 	printf("recorder off: %f %s\n", median(off, rounds), unit);
 	printf("recorder on: %f %s\n", median(on, rounds), unit);
 }
