@@ -152,8 +152,8 @@ static void vpoll_clock_rebase(unsigned int khz)
  * Decide, once a second and at load, whether records may carry the TSC: the
  * kernel trusts it (tsc_khz set, not marked unstable), and re-sample the
  * header's pair when tsc_khz changed (the kernel refines its calibration
- * after boot). Kept out of vpoll_emit(): under TCG every kernel variable a
- * record reads is likely a softmmu TLB miss (docs/kmod-abi.md).
+ * after boot). Kept out of vpoll_emit(): under TCG the per-record check
+ * measured several hundred ns (docs/kmod-abi.md).
  */
 static void vpoll_clock_check(void)
 {
