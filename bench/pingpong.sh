@@ -10,6 +10,9 @@
 # ping-pong is at the mercy of the host's scheduler: many short alternating
 # rounds and their medians keep a busy host from biasing one side. No
 # snapshots are taken (loading debug info would compete for the CPUs).
+# The program also prints the guest's clocksource, what a clock read costs
+# there, and the flight-recorder records one iteration wrote (ring ABI 2:
+# 1.0 when the parent rarely wakes; docs/timeline.md has the measurements).
 set -euo pipefail
 iters=${1:-20000} rounds=${2:-11} kernel=${3:-6.1}
 ws=$BUILD_DIR/bin/waitscope

@@ -24,6 +24,7 @@
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <uapi/vpoll.h>
 
@@ -355,23 +356,40 @@ static void test_recorder(void)
 	EXPECT(info.head == recs[n - 1].seq + 1 && info.tail == info.head, "head %llu tail %llu",
 	       (unsigned long long)info.head, (unsigned long long)info.tail);
 
-	/* A wake with a waiter records WAKE with the waiter count. */
+	/*
+	 * A wake with waiters is one ADD record that says it woke them and how
+	 * many (ring ABI 2: no separate WAKE record), and read() hands out
+	 * CLOCK_MONOTONIC ns whatever the ring stamped (never VPOLL_REC_TSC).
+	 */
 	fd = ws_vpoll_open();
 	int ep1 = epoll_create1(0), ep2 = epoll_create1(0);
 	struct epoll_event ev = { .events = EPOLLIN };
+	struct timespec now;
 
 	epoll_ctl(ep1, EPOLL_CTL_ADD, fd, &ev);
 	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
 	epoll_ctl(ep2, EPOLL_CTL_ADD, fd, &ev);
 	drain(efd, recs, 256);
 	vp(fd, VPOLL_IO_ADDEVENTS, EPOLLOUT);
+	clock_gettime(CLOCK_MONOTONIC, &now);
 	n = drain(efd, recs, 256);
-	EXPECT(n == 2 && recs[0].kind == VPOLL_KIND_ADD && recs[1].kind == VPOLL_KIND_WAKE,
-	       "add+wake: %d records", n);
-	if (n == 2)
-		EXPECT(recs[1].waiters == 2 && recs[1].exclusive == 1 &&
-		       recs[1].events == EPOLLOUT, "wake waiters %u excl %u", recs[1].waiters,
-		       recs[1].exclusive);
+	EXPECT(n == 1 && recs[0].kind == VPOLL_KIND_ADD && (recs[0].flags & VPOLL_REC_WOKE),
+	       "add that woke: %d records, kind %u flags 0x%x", n, recs[0].kind, recs[0].flags);
+	if (n == 1) {
+		uint64_t t = (uint64_t)now.tv_sec * 1000000000ull + now.tv_nsec;
+
+		EXPECT(recs[0].waiters == 2 && recs[0].exclusive == 1 &&
+		       recs[0].events == EPOLLOUT && recs[0].arg == EPOLLOUT,
+		       "wake waiters %u excl %u", recs[0].waiters, recs[0].exclusive);
+		EXPECT(!(recs[0].flags & VPOLL_REC_TSC) && recs[0].ts_ns <= t &&
+		       recs[0].ts_ns + 1000000000ull > t,
+		       "ts_ns %llu not CLOCK_MONOTONIC just before %llu",
+		       (unsigned long long)recs[0].ts_ns, (unsigned long long)t);
+	}
+	vp(fd, VPOLL_IO_DELEVENTS, EPOLLOUT);
+	n = drain(efd, recs, 256);
+	EXPECT(n == 1 && recs[0].kind == VPOLL_KIND_DEL && (recs[0].flags & VPOLL_REC_WOKE) &&
+	       recs[0].waiters == 2, "del that woke: %d records", n);
 	close(ep1);
 	close(ep2);
 

@@ -75,7 +75,7 @@ timeline::EventStore ringEvents(const model::Snapshot& snapshot, std::size_t* ba
             rec.seq = u64(r.member("seq"), UINT64_MAX, ok);
             rec.tsNs = u64(r.member("ts_ns"), (std::uint64_t{1} << 48) - 1, ok);
             rec.instance = static_cast<std::uint32_t>(u64(r.member("instance"), UINT32_MAX, ok));
-            rec.kind = r.member("kind").str();
+            rec.kind = timeline::ringRecordKind(r.member("kind").str());
             rec.cpu =
                 static_cast<std::uint16_t>(u64(r.member("cpu"), timeline::EventStore::MaxCpu, ok));
             rec.pid = static_cast<std::int32_t>(u64(r.member("pid"), INT32_MAX, ok));

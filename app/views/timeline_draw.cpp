@@ -81,7 +81,8 @@ void drawEventTooltip(const TimelineData& d, const tl::Glyph& g, tl::EventStore:
     if (TimelineFilter::isVpoll(e)) {
         ImGui::Text("instance %u  events 0x%x", e.instance, e.events);
         if (e.kind == tl::Kind::VpollWake)
-            ImGui::Text("waiters %u, exclusive %u", e.waiters(), e.exclusive());
+            ImGui::Text("waiters %u, exclusive %u%s", e.waiters(), e.exclusive(),
+                        (e.flags & tl::FlagFolded) ? "  (in its ADD/DEL record)" : "");
         else
             ImGui::Text("arg 0x%x%s", e.arg,
                         (e.flags & tl::FlagPollTable) ? "  (registered a waiter)" : "");

@@ -22,11 +22,14 @@ struct vpoll_data {
 int vpoll_events_init(void);
 void vpoll_events_exit(void);
 
-/* Record one event (trace event + flight recorder). Any context. */
+/*
+ * Record one event (trace event + flight recorder). Any context. An ADD/DEL
+ * with VPOLL_REC_WOKE in @flags also fires the vpoll_wake trace event.
+ */
 void vpoll_emit(enum vpoll_kind kind, const struct vpoll_data *vd, u32 arg,
 		u32 events, u16 waiters, u16 exclusive, u32 flags);
 
-/* True when a WAKE record would be kept, so its waiter count is wanted. */
+/* True when a wake's waiter count would be kept (recorded or traced). */
 bool vpoll_wake_wanted(void);
 
 /* Wake read() consumers of the recorder; call without locks held. */

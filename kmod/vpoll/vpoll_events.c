@@ -16,6 +16,15 @@
  * /dev/vpoll_events (root only) hands the records to one in-guest consumer
  * through read() and poll(); header->tail and header->dropped are its cursor
  * and its loss count.
+ *
+ * Timestamps: under QEMU TCG, ktime_get_mono_fast_ns() costs several hundred
+ * ns, most of what a record costs, where reading the TSC costs about 20
+ * (docs/kmod-abi.md has the measurements). So while the kernel trusts the TSC
+ * a record carries the raw TSC (VPOLL_REC_TSC) and the header how to turn it
+ * into CLOCK_MONOTONIC ns: a TSC value and the CLOCK_MONOTONIC time sampled
+ * with it, and tsc_khz, re-sampled whenever the kernel's tsc_khz changes (its
+ * calibration is refined after boot; checked once a second, off the record
+ * path). read() converts; a host reader does.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -23,15 +32,22 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/log2.h>
+#include <linux/math64.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
+#ifdef CONFIG_X86_TSC
+#include <asm/msr.h>
+#include <asm/tsc.h>
+#endif
 
 #include "vpoll.h"
 
@@ -53,6 +69,9 @@ static bool record = true;
 static struct vpoll_ring_header *ring;
 static struct vpoll_record *records;
 static size_t ring_bytes;
+
+/* Serialises writers of the header's clock fields, and read()'s use of them. */
+static DEFINE_SPINLOCK(clock_lock);
 
 static DEFINE_MUTEX(reader_lock);
 static DECLARE_WAIT_QUEUE_HEAD(reader_wq);
@@ -76,7 +95,8 @@ MODULE_PARM_DESC(record, "record events in the flight recorder (default on)");
 
 bool vpoll_wake_wanted(void)
 {
-	return (ring && READ_ONCE(record)) || trace_vpoll_wake_enabled();
+	return (ring && READ_ONCE(ring->enabled)) || trace_vpoll_wake_enabled() ||
+	       trace_vpoll_add_enabled() || trace_vpoll_del_enabled();
 }
 
 static void vpoll_trace(enum vpoll_kind kind, u32 instance, u32 arg, u32 events,
@@ -104,6 +124,91 @@ static void vpoll_trace(enum vpoll_kind kind, u32 instance, u32 arg, u32 events,
 	}
 }
 
+#ifdef CONFIG_X86_TSC
+/*
+ * Sample the TSC and CLOCK_MONOTONIC together for the header (ABI 2) and
+ * stamp new records with the TSC. Caller holds clock_lock.
+ */
+static void vpoll_clock_rebase(unsigned int khz)
+{
+	/* New records carry ns while the pair is rewritten ... */
+	WRITE_ONCE(ring->tsc_stamps, 0);
+	/* ... and a host that reads khz 0 waits for the next look. */
+	WRITE_ONCE(ring->clock_tsc_khz, 0);
+	/* khz 0 is visible before the pair changes (a lock-free host reader). */
+	smp_wmb();
+	WRITE_ONCE(ring->clock_tsc, rdtsc_ordered());
+	WRITE_ONCE(ring->clock_mono_ns, ktime_get_mono_fast_ns());
+	/* The new pair is visible before the khz that validates it. */
+	smp_wmb();
+	WRITE_ONCE(ring->clock_tsc_khz, khz);
+	/* And the clock before any record stamped with it. */
+	smp_wmb();
+	WRITE_ONCE(ring->tsc_stamps, 1);
+}
+#endif
+
+/*
+ * Decide, once a second and at load, whether records may carry the TSC: the
+ * kernel trusts it (tsc_khz set, not marked unstable), and re-sample the
+ * header's pair when tsc_khz changed (the kernel refines its calibration
+ * after boot). Kept out of vpoll_emit(): under TCG the per-record check
+ * measured several hundred ns (docs/kmod-abi.md).
+ */
+static void vpoll_clock_check(void)
+{
+#ifdef CONFIG_X86_TSC
+	unsigned int khz = READ_ONCE(tsc_khz);
+
+	spin_lock(&clock_lock);
+	if (khz && !check_tsc_unstable()) {
+		if (khz != ring->clock_tsc_khz || !ring->tsc_stamps)
+			vpoll_clock_rebase(khz);
+	} else if (ring->tsc_stamps) {
+		WRITE_ONCE(ring->tsc_stamps, 0);
+	}
+	spin_unlock(&clock_lock);
+#endif
+}
+
+static void vpoll_clock_work_fn(struct work_struct *work)
+{
+	vpoll_clock_check();
+	schedule_delayed_work(to_delayed_work(work), HZ);
+}
+
+static DECLARE_DELAYED_WORK(clock_work, vpoll_clock_work_fn);
+
+/* A record's time: the TSC while the header says so, else CLOCK_MONOTONIC. */
+static u64 vpoll_stamp(u32 *flags)
+{
+#ifdef CONFIG_X86_TSC
+	if (likely(READ_ONCE(ring->tsc_stamps))) {
+		*flags |= VPOLL_REC_TSC;
+		return rdtsc_ordered();
+	}
+#endif
+	return ktime_get_mono_fast_ns();
+}
+
+/* A VPOLL_REC_TSC stamp as CLOCK_MONOTONIC ns, by the header's clock. */
+static u64 vpoll_tsc_to_ns(u64 tsc)
+{
+	u64 base_tsc, base_ns;
+	u32 khz;
+
+	spin_lock(&clock_lock);
+	base_tsc = ring->clock_tsc;
+	base_ns = ring->clock_mono_ns;
+	khz = ring->clock_tsc_khz;
+	spin_unlock(&clock_lock);
+	if (!khz)
+		return 0;
+	if (tsc >= base_tsc)
+		return base_ns + mul_u64_u32_div(tsc - base_tsc, NSEC_PER_MSEC, khz);
+	return base_ns - mul_u64_u32_div(base_tsc - tsc, NSEC_PER_MSEC, khz);
+}
+
 void vpoll_emit(enum vpoll_kind kind, const struct vpoll_data *vd, u32 arg,
 		u32 events, u16 waiters, u16 exclusive, u32 flags)
 {
@@ -111,7 +216,11 @@ void vpoll_emit(enum vpoll_kind kind, const struct vpoll_data *vd, u32 arg,
 	u64 seq;
 
 	vpoll_trace(kind, vd->id, arg, events, waiters, exclusive, flags);
-	if (!ring || !READ_ONCE(record))
+	/* The tracer keeps its separate wake event (trace text imports use it). */
+	if (flags & VPOLL_REC_WOKE)
+		trace_vpoll_wake(vd->id, 0, events, waiters, exclusive, 0);
+	/* The header's copy of "record": the page the record path reads anyway. */
+	if (!ring || !READ_ONCE(ring->enabled))
 		return;
 
 	/* No preemption between claiming a slot and publishing it. */
@@ -123,7 +232,7 @@ void vpoll_emit(enum vpoll_kind kind, const struct vpoll_data *vd, u32 arg,
 	WRITE_ONCE(rec->seq, VPOLL_SEQ_BUSY);
 	/* Mark busy before the payload changes; pairs with vpoll_copy_record(). */
 	smp_wmb();
-	rec->ts_ns = ktime_get_mono_fast_ns();
+	rec->ts_ns = vpoll_stamp(&flags);
 	rec->instance = vd->id;
 	rec->kind = kind;
 	rec->cpu = smp_processor_id();
@@ -237,6 +346,10 @@ static ssize_t vpoll_events_read(struct file *file, char __user *buf,
 			WRITE_ONCE(ring->tail, tail + 1);
 			continue;
 		}
+		if (rec.flags & VPOLL_REC_TSC) {
+			rec.ts_ns = vpoll_tsc_to_ns(rec.ts_ns);
+			rec.flags &= ~VPOLL_REC_TSC;
+		}
 		if (copy_to_user(buf + done * sizeof(rec), &rec, sizeof(rec))) {
 			mutex_unlock(&reader_lock);
 			return done ? done * sizeof(rec) : -EFAULT;
@@ -331,6 +444,7 @@ static int vpoll_ring_alloc(void)
 	ring->records_offset = sizeof(*ring);
 	ring->load_ns = ktime_get_ns();
 	ring->enabled = READ_ONCE(record);
+	vpoll_clock_check();
 	/* The magic goes last: a scanner never sees a half-built header. */
 	smp_wmb();
 	WRITE_ONCE(ring->magic, VPOLL_RING_MAGIC);
@@ -351,6 +465,8 @@ int vpoll_events_init(void)
 		pr_err("cannot register /dev/vpoll_events: %d\n", ret);
 		goto err_free;
 	}
+	if (ring)
+		schedule_delayed_work(&clock_work, HZ);
 	return 0;
 
 err_free:
@@ -360,6 +476,7 @@ err_free:
 
 void vpoll_events_exit(void)
 {
+	cancel_delayed_work_sync(&clock_work);
 	if (vpoll_events_misc.this_device)
 		misc_deregister(&vpoll_events_misc);
 	if (ring) {

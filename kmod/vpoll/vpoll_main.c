@@ -93,6 +93,7 @@ static long vpoll_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	enum vpoll_kind kind;
 	__poll_t result;
 	u16 waiters = 0, exclusive = 0;
+	bool woke;
 
 	switch (cmd) {
 	case VPOLL_IO_ADDEVENTS:
@@ -117,13 +118,17 @@ static long vpoll_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	else
 		result = vd->events & ~events;
 	WRITE_ONCE(vd->events, result);
-	vpoll_emit(kind, vd, (__force u32)events, (__force u32)result, 0, 0, 0);
 	/* Lockless check is fine: we hold wqh.lock, which add_wait_queue takes. */
-	if (waitqueue_active(&vd->wqh)) {
-		if (vpoll_wake_wanted())
-			vpoll_count_waiters(vd, &waiters, &exclusive);
-		vpoll_emit(VPOLL_KIND_WAKE, vd, 0, (__force u32)result, waiters,
-			   exclusive, 0);
+	woke = waitqueue_active(&vd->wqh);
+	/*
+	 * One record for the update and its wake: they happen under this one
+	 * lock, so nothing can come between them (docs/kmod-abi.md).
+	 */
+	if (woke && vpoll_wake_wanted())
+		vpoll_count_waiters(vd, &waiters, &exclusive);
+	vpoll_emit(kind, vd, (__force u32)events, (__force u32)result, waiters,
+		   exclusive, woke ? VPOLL_REC_WOKE : 0);
+	if (woke) {
 		if (unlikely(READ_ONCE(debug_deadlock)))
 			wake_up_poll(&vd->wqh, result);	/* never returns */
 		else

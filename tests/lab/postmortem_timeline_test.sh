@@ -6,7 +6,8 @@
 # --vmcore`, and check that the timeline from the snapshot's vpoll_ring
 # (`waitscope timeline show|convert SNAPSHOT`) ends with what preceded the crash:
 # the crash program's vpoll_add of EPOLLIN on its own instance, then the
-# vpoll_wake (1 waiter: the epoll its thread sleeps in) that never completed;
+# vpoll_wake (1 waiter: the epoll its thread sleeps in) that never completed
+# (ring ABI 2: one ADD record that says it woke, read as the ADD and its WAKE);
 # its vpoll_open of that instance earlier; seq without gaps; the instance's
 # `events` in the snapshot equal to the ADD's result.
 #
@@ -41,9 +42,11 @@ show = json.load(open(f"{w}/show.json"))
 errors = []
 if not ring or not ring[0].get("records"):
     sys.exit("postmortem: the snapshot has no vpoll_ring records")
-if len(events) != len(ring[0]["records"]) or show["events"] != len(events):
-    errors.append(f"{len(events)} events from {len(ring[0]['records'])} records")
-seqs = [e["args"]["seq"] for e in events]
+# A WAKE folded into its ADD/DEL record (flags 0x2) is an event of that record.
+records = [e for e in events if not e["args"]["flags"] & 2]
+if len(records) != len(ring[0]["records"]) or show["events"] != len(events):
+    errors.append(f"{len(records)} record events from {len(ring[0]['records'])} records")
+seqs = [e["args"]["seq"] for e in records]
 if any(b != a + 1 for a, b in zip(seqs, seqs[1:])):
     errors.append("gaps in seq")
 if seqs and seqs[-1] + 1 != ring[0]["head"]:
@@ -60,6 +63,8 @@ else:
         add, wake = events[-2]["args"], events[-1]["args"]
         if int(add["arg"], 16) != 1 or int(add["events"], 16) & 1 != 1:
             errors.append(f"the last ADD is not EPOLLIN: {add}")
+        if wake["seq"] != add["seq"] or not wake["flags"] & 2:
+            errors.append(f"the last WAKE is not the one the ADD record carried: {wake}")
         if int(wake["arg"], 16) & 0xFFFF != 1:
             errors.append(f"the last WAKE found {int(wake['arg'], 16) & 0xFFFF} waiters, not 1")
         vp = [o for o in snap["objects"] if o["type"] == "vpoll" and o.get("instance") == inst]

@@ -20,7 +20,8 @@ head = int(re.search(r"ring head (\d+)", out).group(1))
 pid = int(re.search(r"pid (\d+) issued (\d+)", out).group(1))
 issued = int(re.search(r"pid (\d+) issued (\d+)", out).group(2))
 trace = json.load(open(f"{d}/events.json"))
-events = [e for e in trace["traceEvents"] if e["ph"] == "i"]
+# One event per record: a WAKE folded into its ADD/DEL record (flags 0x2) is not one.
+events = [e for e in trace["traceEvents"] if e["ph"] == "i" and not e["args"]["flags"] & 2]
 dropped = trace["otherData"]["dropped"]
 seqs = [e["args"]["seq"] for e in events]
 errors = []

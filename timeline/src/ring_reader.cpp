@@ -6,6 +6,7 @@
 
 #include <waitscope/base/error.hpp>
 #include <waitscope/timeline/ring_reader.hpp>
+#include <waitscope/timeline/ring_record.hpp>
 
 namespace waitscope::timeline {
 
@@ -25,7 +26,8 @@ uint64_t loadAcquire(const uint8_t* p) {
 }
 
 bool validHeader(const vpoll_ring_header& h, uint64_t phys, size_t memSize) {
-    if (h.magic != VPOLL_RING_MAGIC || h.abi != VPOLL_RING_ABI ||
+    // ABI 1 and 2 share the layout (2 folds WAKE into ADD/DEL, may stamp with the TSC).
+    if (h.magic != VPOLL_RING_MAGIC || h.abi < 1 || h.abi > VPOLL_RING_ABI ||
         h.header_size != sizeof(vpoll_ring_header) || h.record_size != sizeof(vpoll_record) ||
         h.capacity == 0 || (h.capacity & (h.capacity - 1)) != 0 || h.self_phys != phys ||
         h.records_offset < sizeof(vpoll_ring_header))
@@ -93,31 +95,20 @@ PollResult RingReader::poll(EventStore& store) {
         // fresh (zeroed) ring still reads seq 0 = the one expected. No record has kind 0.
         const bool zeroed = rec.kind == 0;
         if (before == m_next && after == m_next && !zeroed) {
-            Event e;
-            e.tsNs = rec.ts_ns;
-            e.seq = static_cast<uint32_t>(rec.seq);
-            e.pid = rec.pid;
-            e.instance = rec.instance;
-            e.events = rec.events;
-            e.arg = rec.kind == VPOLL_KIND_WAKE
-                        ? uint32_t{rec.waiters} | uint32_t{rec.exclusive} << 16
-                        : rec.arg;
-            e.cpu = rec.cpu;
-            e.kind = rec.kind >= VPOLL_KIND_OPEN && rec.kind <= VPOLL_KIND_RELEASE
-                         ? static_cast<Kind>(rec.kind)
-                         : Kind::Unknown;
-            e.flags = (rec.flags & VPOLL_REC_PT) ? FlagPollTable : 0;
-            store.append(e);
-            if (!store.task(rec.pid) ||
-                store.task(rec.pid)->comm != std::string(rec.comm, strnlen(rec.comm, 16)))
-                store.setTask({rec.pid, rec.tgid, std::string(rec.comm, strnlen(rec.comm, 16))});
-            ++r.records;
-            ++m_next;
-            m_busyPolls = 0;
-            continue;
+            std::optional<RingRecord> decoded = decodeRecord(rec, ringClock(h));
+            if (decoded) {
+                appendRingRecord(store, *decoded);
+                ++r.records;
+                ++m_next;
+                m_busyPolls = 0;
+                continue;
+            }
+            // A TSC stamp while the module re-samples its clock (khz 0): next poll;
+            // a clock that never comes back leaves the record untimed: dropped below.
         }
         bool unwritten = before == VPOLL_SEQ_BUSY || after == VPOLL_SEQ_BUSY || zeroed ||
-                         (before < m_next && after < m_next);
+                         (before < m_next && after < m_next) ||
+                         (before == m_next && after == m_next);
         if (unwritten && ++m_busyPolls < MaxBusyPolls)
             break; // its writer is still at it: next poll
         // Overwritten while we looked (or a writer that never finished).

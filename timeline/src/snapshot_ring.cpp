@@ -8,33 +8,6 @@ using nlohmann::json;
 
 namespace waitscope::timeline {
 
-Kind ringRecordKind(std::string_view name) {
-    constexpr std::pair<std::string_view, Kind> Names[] = {
-        {"open", Kind::VpollOpen}, {"add", Kind::VpollAdd},   {"del", Kind::VpollDel},
-        {"poll", Kind::VpollPoll}, {"wake", Kind::VpollWake}, {"release", Kind::VpollRelease}};
-    for (const auto& [n, k] : Names)
-        if (n == name)
-            return k;
-    return Kind::Unknown;
-}
-
-void appendRingRecord(EventStore& store, const RingRecord& r) {
-    Event e;
-    e.tsNs = r.tsNs;
-    e.seq = static_cast<uint32_t>(r.seq);
-    e.pid = r.pid;
-    e.instance = r.instance;
-    e.events = r.events;
-    e.kind = ringRecordKind(r.kind);
-    e.arg = e.kind == Kind::VpollWake ? uint32_t{r.waiters} | uint32_t{r.exclusive} << 16 : r.arg;
-    e.cpu = r.cpu;
-    e.flags = (r.flags & 0x1) ? FlagPollTable : 0;
-    store.append(e);
-    const TaskInfo* t = store.task(r.pid);
-    if (!t || t->comm != r.comm || t->tgid != r.tgid)
-        store.setTask({r.pid, r.tgid, std::string(r.comm)});
-}
-
 bool looksLikeSnapshot(std::string_view bytes) {
     if (bytes.size() >= 3 && static_cast<uint8_t>(bytes[0]) == 0xd9 &&
         static_cast<uint8_t>(bytes[1]) == 0xd9 && static_cast<uint8_t>(bytes[2]) == 0xf7)
@@ -104,6 +77,7 @@ EventStore readRing(std::string_view bytes, SnapshotRingInfo* info) {
     }
     if (auto c = doc.find("capture"); c != doc.end() && c->is_object())
         meta.source = c->value("source", std::string());
+    uint64_t records = 0;
     if (auto recs = ring->find("records"); recs != ring->end() && recs->is_array()) {
         for (const json& r : *recs) {
             if (!r.is_object())
@@ -112,8 +86,7 @@ EventStore readRing(std::string_view bytes, SnapshotRingInfo* info) {
             rec.seq = number<uint64_t>(r, "seq", UINT64_MAX);
             rec.tsNs = number<uint64_t>(r, "ts_ns", UINT64_MAX);
             rec.instance = number<uint32_t>(r, "instance", UINT32_MAX);
-            std::string kind = r.value("kind", std::string());
-            rec.kind = kind;
+            rec.kind = ringRecordKind(r.value("kind", std::string()));
             rec.cpu = number<uint16_t>(r, "cpu", EventStore::MaxCpu);
             rec.pid = number<int32_t>(r, "pid", INT32_MAX);
             rec.tgid = number<int32_t>(r, "tgid", INT32_MAX);
@@ -125,9 +98,10 @@ EventStore readRing(std::string_view bytes, SnapshotRingInfo* info) {
             std::string comm = r.value("comm", std::string());
             rec.comm = comm;
             appendRingRecord(store, rec);
+            ++records;
         }
     }
-    meta.records = store.size();
+    meta.records = records;
     if (info)
         *info = std::move(meta);
     return store;

@@ -44,6 +44,8 @@ __all__ = ("crash_read", "crash_section", "elf_prstatus")
 PANIC_CPU_INVALID = -1  # include/linux/panic.h (kernel.h before v6.2)
 MAX_D_TASKS = 32
 MAX_EVENTS = 32
+#: vpoll record flag: an ADD/DEL that woke the waiters (ring ABI 2, uapi/vpoll.h).
+REC_WOKE = 0x2
 MAX_TASKS = 100000
 THREAD_SIZE = 16384  # x86_64 without KASAN (arch/x86/include/asm/page_64_types.h)
 
@@ -565,6 +567,10 @@ def crash_section(raw: Dict[str, Any], tables: Sequence[Any]) -> Dict[str, Any]:
             if rec.get("pid") in pids:
                 e["task"] = pids[rec["pid"]]
             evs.append(e)
+            # Ring ABI 2: an ADD/DEL that woke carries its wake (flag 0x2); list the wake
+            # as ABI 1 recorded it, after it, so the report ends with the wake in flight.
+            if rec.get("kind") in ("add", "del") and rec.get("flags", 0) & REC_WOKE:
+                evs.append(dict(e, kind="wake", arg=0, flags=0, folded=True))
         out["ring"] = ring["id"]
         out["last_events"] = evs
     else:

@@ -36,7 +36,11 @@ __all__ = (
 )
 
 VPOLL_RING_MAGIC = 0x4345524C4C4F5056
-HEADER = struct.Struct("<QIIIIQQQQQQQII40x")
+HEADER = struct.Struct("<QIIIIQQQQQQQIIQQII16x")
+#: ABI 1 and 2 share the layout; 2 folds WAKE into ADD/DEL (REC_WOKE) and may
+#: stamp records with the TSC (REC_TSC), converted with the header's clock_*.
+RING_ABIS = (1, 2)
+REC_TSC = 0x4
 RECORD = struct.Struct("<QQIHHiiIIHHI16s")
 KINDS = {1: "open", 2: "add", 3: "del", 4: "poll", 5: "wake", 6: "release"}
 
@@ -75,7 +79,7 @@ def vpoll_ring_find(kv: KernelView) -> Tuple[Optional[int], str]:
         for i in np.nonzero(pages == magic)[0].tolist():
             phys = start + i * 4096
             hdr = HEADER.unpack_from(raw, i * 4096)
-            if hdr[5] == phys and hdr[1] == 1:
+            if hdr[5] == phys and hdr[1] in RING_ABIS:
                 return kv.mem.base + phys, "scan"
     return None, "no flight recorder header in memory (module not loaded, or recording off)"
 
@@ -98,6 +102,10 @@ def vpoll_ring_decode(kv: KernelView, addr: int) -> Dict[str, Any]:
         load_ns,
         enabled,
         _r,
+        clock_tsc,
+        clock_mono_ns,
+        clock_tsc_khz,
+        _r3,
     ) = HEADER.unpack(raw)
     out: Dict[str, Any] = {
         "abi": abi,
@@ -112,12 +120,12 @@ def vpoll_ring_decode(kv: KernelView, addr: int) -> Dict[str, Any]:
     }
     if (
         magic != VPOLL_RING_MAGIC
-        or abi != 1
+        or abi not in RING_ABIS
         or rsize < RECORD.size
         or not capacity
         or capacity & (capacity - 1)
     ):
-        out["partial"] = "header does not describe a vpoll ring ABI 1"
+        out["partial"] = "header does not describe a vpoll ring ABI 1 or 2"
         return out
     n = min(head, capacity, kv.limits["max_ring_records"])
     recs = []
@@ -131,10 +139,18 @@ def vpoll_ring_decode(kv: KernelView, addr: int) -> Dict[str, Any]:
         r = RECORD.unpack_from(raw, i * rsize)
         if r[0] != seq:
             continue  # being written, or already overwritten
+        ts, flags = r[1], r[11]
+        if flags & REC_TSC:
+            if abi < 2 or not clock_tsc_khz:
+                continue  # no clock to place it in time (being re-sampled)
+            d = ts - clock_tsc  # signed: truncated toward 0, as the module and the app do
+            ns = abs(d) * 1000000 // clock_tsc_khz
+            ts = clock_mono_ns + ns if d >= 0 else clock_mono_ns - ns
+            flags &= ~REC_TSC
         recs.append(
             {
                 "seq": r[0],
-                "ts_ns": r[1],
+                "ts_ns": ts,
                 "instance": r[2],
                 "kind": KINDS.get(r[3], str(r[3])),
                 "cpu": r[4],
@@ -144,7 +160,7 @@ def vpoll_ring_decode(kv: KernelView, addr: int) -> Dict[str, Any]:
                 "events": r[8],
                 "waiters": r[9],
                 "exclusive": r[10],
-                "flags": r[11],
+                "flags": flags,
                 "comm": r[12].split(b"\0", 1)[0].decode("utf-8", "backslashreplace"),
             }
         )

@@ -36,7 +36,11 @@
 
 /* "VPOLLREC" read as a little-endian 64-bit integer. */
 #define VPOLL_RING_MAGIC	0x4345524c4c4f5056ULL
-#define VPOLL_RING_ABI		1
+/*
+ * 2: an ADD/DEL that wakes carries the wake (VPOLL_REC_WOKE) instead of a
+ *    separate WAKE record after it; same layout as 1, which readers still take.
+ */
+#define VPOLL_RING_ABI		2
 
 /* A record's seq while its writer is filling it in. */
 #define VPOLL_SEQ_BUSY		(~0ULL)
@@ -47,26 +51,37 @@ enum vpoll_kind {
 	VPOLL_KIND_ADD = 2,
 	VPOLL_KIND_DEL = 3,
 	VPOLL_KIND_POLL = 4,
-	VPOLL_KIND_WAKE = 5,
+	VPOLL_KIND_WAKE = 5,	/* ABI 1 records only (ABI 2: VPOLL_REC_WOKE) */
 	VPOLL_KIND_RELEASE = 6,
 };
 
 /* Record flags. */
 #define VPOLL_REC_PT		0x1	/* POLL: called with a poll table (registers a waiter) */
+#define VPOLL_REC_WOKE		0x2	/* ADD, DEL: woke the waiters (ABI 2) */
+/*
+ * ts_ns holds the raw TSC (ABI 2), not ns: CLOCK_MONOTONIC ns =
+ * clock_mono_ns + (ts_ns - clock_tsc) * 1000000 / clock_tsc_khz, from the
+ * ring header (a signed difference). read() returns ns, never this flag.
+ */
+#define VPOLL_REC_TSC		0x4
 
 /*
  * One event, 64 bytes. Field use by kind:
  *   OPEN, RELEASE: events = the instance's mask at that time
- *   ADD, DEL:      arg = the ioctl argument (masked), events = resulting mask
+ *   ADD, DEL:      arg = the ioctl argument (masked), events = resulting mask;
+ *                  with VPOLL_REC_WOKE in flags the update woke the instance's
+ *                  waiters, under the same lock, with the resulting mask as the
+ *                  wake key: waiters = entries on the wait queue, exclusive =
+ *                  how many of them are WQ_FLAG_EXCLUSIVE. The wake calls every
+ *                  non-exclusive entry and stops at the first exclusive one
+ *                  that accepts (nr_exclusive = 1).
  *   POLL:          events = the mask returned, flags & VPOLL_REC_PT
- *   WAKE:          events = the wake key, waiters = entries on the wait queue,
- *                  exclusive = how many of them are WQ_FLAG_EXCLUSIVE. The wake
- *                  calls every non-exclusive entry and stops at the first
- *                  exclusive one that accepts (nr_exclusive = 1).
+ *   WAKE (ABI 1):  a separate record right after its ADD/DEL: events = the
+ *                  wake key, waiters and exclusive as above.
  */
 struct vpoll_record {
 	__u64 seq;		/* global sequence number; VPOLL_SEQ_BUSY while written */
-	__u64 ts_ns;		/* CLOCK_MONOTONIC, ns */
+	__u64 ts_ns;		/* CLOCK_MONOTONIC, ns; the TSC with VPOLL_REC_TSC */
 	__u32 instance;		/* instance id (struct vpoll_data.id), never reused */
 	__u16 kind;		/* enum vpoll_kind */
 	__u16 cpu;
@@ -95,7 +110,12 @@ struct vpoll_ring_header {
 	__u64 load_ns;		/* CLOCK_MONOTONIC at module load */
 	__u32 enabled;		/* recording on (module parameter "record") */
 	__u32 reserved;
-	__u64 reserved2[5];
+	/* ABI 2: how VPOLL_REC_TSC records convert to CLOCK_MONOTONIC ns. */
+	__u64 clock_tsc;	/* the TSC ... */
+	__u64 clock_mono_ns;	/* ... at this CLOCK_MONOTONIC time */
+	__u32 clock_tsc_khz;	/* the kernel's tsc_khz (0: not sampled, or being rewritten) */
+	__u32 tsc_stamps;	/* 1 while new records are stamped with the TSC */
+	__u64 reserved2[2];
 };
 
 /* ioctl on /dev/vpoll_events: a consistent copy of the header's counters. */

@@ -25,6 +25,9 @@ enum class Kind : uint8_t {
 /// Event flags (the vpoll record's flags where they fit).
 enum EventFlags : uint8_t {
     FlagPollTable = 0x1, ///< VPOLL_REC_PT: a poll() that registered a waiter
+    /// A WAKE that its ADD/DEL record carried (VPOLL_REC_WOKE, ring ABI 2): it
+    /// shares that record's seq and time (ring_record.hpp).
+    FlagFolded = 0x2,
 };
 
 struct Event {

@@ -25,7 +25,7 @@ struct RingInfo {
     uint64_t loadNs = 0;   ///< CLOCK_MONOTONIC at module load
 };
 
-/// Scan page-aligned guest memory for a live vpoll ring header (magic, ABI 1,
+/// Scan page-aligned guest memory for a live vpoll ring header (magic, ABI 1 or 2,
 /// sizes, and self_phys equal to where it was found). O(pages).
 std::optional<RingInfo> findRing(const GuestMemory& mem);
 

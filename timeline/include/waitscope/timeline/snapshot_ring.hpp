@@ -7,33 +7,10 @@
 #include <string>
 #include <string_view>
 
+#include <waitscope/timeline/ring_record.hpp>
 #include <waitscope/timeline/store.hpp>
 
 namespace waitscope::timeline {
-
-/// One entry of a `vpoll_ring` object's `records` list.
-struct RingRecord {
-    uint64_t seq = 0;
-    uint64_t tsNs = 0;
-    uint32_t instance = 0;
-    std::string_view kind; ///< "open", "add", "del", "poll", "wake", "release"
-    uint16_t cpu = 0;
-    int32_t pid = 0;
-    int32_t tgid = 0;
-    uint32_t arg = 0;
-    uint32_t events = 0;
-    uint16_t waiters = 0;
-    uint16_t exclusive = 0;
-    uint32_t flags = 0;
-    std::string_view comm;
-};
-
-/// The Kind of a record's `kind` name ("add" -> VpollAdd); Unknown otherwise.
-Kind ringRecordKind(std::string_view name);
-
-/// Append one record as an event (the same mapping as the live RingReader:
-/// a WAKE's arg is waiters | exclusive << 16) and name its task.
-void appendRingRecord(EventStore& store, const RingRecord& record);
 
 /// What a snapshot's ring said besides its records.
 struct SnapshotRingInfo {
