@@ -68,8 +68,17 @@ public:
             m_sourceKey = "live:" + m_liveVm;
             m_follow = true;
             m_span = 2e9;
+            m_live = {};
+            app.log(LogLine::Info, "timeline: live capture of lab VM " + m_liveVm);
         }
+        LiveStatus::State was = m_live.state;
         m_live = live->status();
+        if (m_live.state != was && (m_live.state == LiveStatus::State::Failed ||
+                                    m_live.state == LiveStatus::State::Stopped))
+            app.log(m_live.state == LiveStatus::State::Failed ? LogLine::Warning : LogLine::Info,
+                    "timeline: live capture of lab VM " + m_liveVm + " " + toString(m_live.state) +
+                        ": " + m_live.message + " (" + std::to_string(m_live.captured) +
+                        " records, " + std::to_string(m_live.dropped) + " dropped)");
         if (TimelinePtr d = live->data(); d && d != m_data) {
             m_data = std::move(d); // the previous version goes back to the capture thread
             if (m_follow)

@@ -10,12 +10,14 @@
 3. after that first REPORT (the capture follows the ring), the guest console runs
    `vpoll_rate 20000 10000` (20000 ADD/DEL ioctls at 10000/s on one vpoll instance) and the
    test waits for it to exit, reads its pid and the ring's head, and creates GO;
-4. the app syncs again (a publish holding everything the ring had), reports, exports the live
-   store as Chrome JSON and quits (its capture thread joined: the run must end in time);
+4. the app syncs again (a publish holding everything the ring had), reports and exports the
+   live store as Chrome JSON; then the VM is stopped under it (`lab stop`), and the app
+   syncs, reports and quits (its capture thread joined: the run must end in time);
 5. checks: the live store holds exactly the ring's head records, seq 0 .. head-1 with no gap
    and no repeat, none dropped; the program's own events are its OPEN, then 20000 ADD/DEL
    alternating, then its RELEASE, all in seq order; the export says the same; the view
-   followed the newest events.
+   followed the newest events; after the VM went away the capture says `stopped` and keeps
+   every event.
 """
 import json
 import os
@@ -82,7 +84,7 @@ def main():
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     name = f"tl-live-{os.getpid()}"
-    go = os.path.join(out, "go")
+    go, gone = os.path.join(out, "go"), os.path.join(out, "gone")
     export = os.path.join(out, "live.json")
     script = os.path.join(out, "actions.txt")
     with open(script, "w") as f:
@@ -92,6 +94,7 @@ def main():
             "view timeline\npanel bottom 380\ndo timeline sync\nreport\n"
             f"wait-file {go} 300\ndo timeline sync\nreport\n"
             f"do timeline export {export}\nwait-idle\n"
+            f"wait-file {gone} 300\ndo timeline sync\nreport\n"
         )
     run([waitscope, "lab", "boot", "--name", name, "--kernel", kernel], timeout=300)
     app = None
@@ -127,12 +130,20 @@ def main():
         head = int(re.search(r"ring head (\d+)", text).group(1))
         print(f"guest: pid {pid} issued {issued}, ring head {head}", flush=True)
         open(go, "w").close()
+        for line in app.stdout:
+            if line.startswith("REPORT "):
+                reports.append(report(line))
+                print("then", line.strip(), flush=True)
+                break
 
+        # The VM goes away under the capture: it stops, keeps its events, the app exits.
+        run([waitscope, "lab", "stop", "--name", name], timeout=120)
+        open(gone, "w").close()
         rest, _ = app.communicate(timeout=300)
         for line in rest.splitlines():
             if line.startswith("REPORT "):
                 reports.append(report(line))
-                print("then", line.strip(), flush=True)
+                print("after the VM", line.strip(), flush=True)
         sys.stderr.write("".join(stderr))
         assert app.returncode == 0, f"waitscope exited with {app.returncode}"
     finally:
@@ -141,7 +152,8 @@ def main():
         subprocess.run([waitscope, "lab", "stop", "--name", name], capture_output=True)
 
     assert issued == COUNT, (issued, COUNT)
-    rep = reports[-1]
+    assert len(reports) == 3, f"{len(reports)} reports"
+    rep, after = reports[1], reports[2]
     errors = []
     if rep["timeline_source"] != "live" or rep["timeline_live_state"] != "capturing":
         errors.append(f"not capturing live: {rep['timeline_source']} {rep['timeline_live_state']}")
@@ -159,6 +171,11 @@ def main():
         errors.append(f"{rep['timeline_seq_gaps']} seq gaps, {rep['timeline_seq_dups']} repeats")
     if rep["timeline_follow"] != "1":
         errors.append("the view stopped following the newest events")
+    if after["timeline_live_state"] != "stopped" or after["timeline_events"] != str(head):
+        errors.append(
+            f"after the VM stopped: {after['timeline_live_state']}, "
+            f"{after['timeline_events']} events (want stopped, {head})"
+        )
 
     # The exported live store, event by event.
     trace = json.load(open(export))
