@@ -63,35 +63,28 @@ std::pair<fs::path, pid_t> findVm(const std::string& spec) {
     throw base::Error("no running lab VM '" + spec + "'");
 }
 
-/// Events the capture brought since the last batch, as they are appended to each store.
-struct Batch {
-    std::vector<tl::Event> events; ///< in time order
-    std::vector<tl::TaskInfo> tasks;
-    std::uint64_t dropped = 0;
-    std::uint64_t sync = 0; ///< the sync request this batch answers
-};
+} // namespace
 
-Batch toBatch(tl::EventStore s, std::uint64_t sync) {
-    Batch b;
-    b.events = s.all();
-    for (std::int32_t tid : s.tids())
-        if (const tl::TaskInfo* t = s.task(tid))
-            b.tasks.push_back(*t);
-    b.dropped = s.dropped();
-    b.sync = sync;
-    return b;
+LeftRightTimeline::LeftRightTimeline(std::string origin) {
+    for (Slot& s : m_slots) {
+        s.data = std::make_shared<TimelineData>();
+        s.data->origin = origin;
+    }
 }
 
-/// One of the two stores that take turns being published.
-struct Slot {
-    std::shared_ptr<TimelineData> data = std::make_shared<TimelineData>();
-    std::uint64_t applied = 0; ///< batches in it (absolute count)
-    std::uint64_t sync = 0;
-    Clock::time_point latencyAt{};
-    Clock::duration latencyCost{};
-};
+void LeftRightTimeline::add(tl::EventStore batch, std::uint64_t sync) {
+    Batch b;
+    b.events = batch.all();
+    for (std::int32_t tid : batch.tids())
+        if (const tl::TaskInfo* t = batch.task(tid))
+            b.tasks.push_back(*t);
+    b.dropped = batch.dropped();
+    b.sync = sync;
+    if (!b.events.empty() || b.dropped || sync > publishedSync() || m_pub < 0)
+        m_pending.push_back(std::move(b));
+}
 
-void apply(TimelineData& d, const Batch& b) {
+void LeftRightTimeline::apply(TimelineData& d, const Batch& b) {
     for (const tl::TaskInfo& t : b.tasks)
         d.store.setTask(t);
     for (const tl::Event& e : b.events) {
@@ -102,7 +95,45 @@ void apply(TimelineData& d, const Batch& b) {
     d.store.addDropped(b.dropped);
 }
 
-} // namespace
+std::uint64_t LeftRightTimeline::publishedSync() const {
+    return m_pub < 0 ? 0 : m_slots[m_pub].sync;
+}
+
+TimelinePtr LeftRightTimeline::publish() {
+    const std::uint64_t total = m_base + m_pending.size();
+    if (m_pub >= 0 && m_slots[m_pub].applied == total)
+        return nullptr;
+    Slot& s = m_slots[m_pub < 0 ? 0 : 1 - m_pub];
+    if (s.data.use_count() != 1)
+        return nullptr; // a reader (the UI, a filter job) still has it: next time
+    std::atomic_thread_fence(std::memory_order_acquire); // after the reader's last use
+    TimelineData& d = *s.data;
+    for (std::uint64_t i = s.applied; i < total; ++i) {
+        apply(d, m_pending[i - m_base]);
+        s.sync = std::max(s.sync, m_pending[i - m_base].sync);
+    }
+    s.applied = total;
+    d.firstNs = d.store.firstNs(); // settles: reads of the published store never write
+    d.lastNs = d.store.lastNs();
+    d.cpus = d.store.cpus();
+    d.tids = d.store.tids();
+    // Latencies need the whole store: at most about once a second per store, and never
+    // more than 5% of the time.
+    auto now = Clock::now();
+    if (now - s.latencyAt >
+        std::max<Clock::duration>(std::chrono::seconds(1), s.latencyCost * 20)) {
+        d.latency = tl::wakeupLatencies(d.store);
+        s.latencyAt = Clock::now();
+        s.latencyCost = s.latencyAt - now;
+    }
+    d.serial = nextTimelineSerial();
+    m_pub = static_cast<int>(&s - m_slots);
+    while (!m_pending.empty() && m_base < std::min(m_slots[0].applied, m_slots[1].applied)) {
+        m_pending.pop_front();
+        ++m_base;
+    }
+    return s.data;
+}
 
 LiveTimeline::LiveTimeline(std::string vm, std::function<void()> wake,
                            std::chrono::milliseconds period)
@@ -162,57 +193,20 @@ void LiveTimeline::run() {
         return;
     }
 
-    Slot slots[2];
-    const std::string origin = "live capture of lab VM " + m_vm;
-    for (Slot& s : slots)
-        s.data->origin = origin;
-    int pub = -1;
-    std::deque<Batch> pending;
-    std::uint64_t base = 0; // batch number of pending.front()
+    LeftRightTimeline lr("live capture of lab VM " + m_vm);
     std::uint64_t syncSeen = 0;
     std::deque<std::pair<Clock::time_point, std::uint64_t>> rate;
-
-    // Append what the UI has not got to the store it no longer holds, settle it, publish.
     auto publish = [&] {
-        const std::uint64_t total = base + pending.size();
-        if (pub >= 0 && slots[pub].applied == total)
+        TimelinePtr d = lr.publish();
+        if (!d)
             return;
-        Slot& s = slots[pub < 0 ? 0 : 1 - pub];
-        if (s.data.use_count() != 1)
-            return; // the UI (or a filter job) still reads it: next time
-        std::atomic_thread_fence(std::memory_order_acquire);
-        TimelineData& d = *s.data;
-        for (std::uint64_t i = s.applied; i < total; ++i) {
-            apply(d, pending[i - base]);
-            s.sync = std::max(s.sync, pending[i - base].sync);
-        }
-        s.applied = total;
-        d.firstNs = d.store.firstNs(); // settles: reads of the published store never write
-        d.lastNs = d.store.lastNs();
-        d.cpus = d.store.cpus();
-        d.tids = d.store.tids();
-        // Latencies need the whole store: at most about once a second per store, and
-        // never more than 5% of the time.
-        auto now = Clock::now();
-        if (now - s.latencyAt >
-            std::max<Clock::duration>(std::chrono::seconds(1), s.latencyCost * 20)) {
-            d.latency = tl::wakeupLatencies(d.store);
-            s.latencyAt = Clock::now();
-            s.latencyCost = s.latencyAt - now;
-        }
-        d.serial = nextTimelineSerial();
         {
             std::lock_guard lock(m_mutex);
-            m_published = s.data;
+            m_published = std::move(d);
             ++m_status.publishes;
         }
-        pub = static_cast<int>(&s - slots);
-        if (s.sync > m_syncDone.load())
-            m_syncDone = s.sync;
-        while (!pending.empty() && base < std::min(slots[0].applied, slots[1].applied)) {
-            pending.pop_front();
-            ++base;
-        }
+        if (lr.publishedSync() > m_syncDone.load())
+            m_syncDone = lr.publishedSync();
         if (m_wake)
             m_wake();
     };
@@ -237,12 +231,10 @@ void LiveTimeline::run() {
             std::error_code ec;
             const bool gone = (qemu > 0 && !base::processAlive(qemu)) || !fs::exists(ram, ec);
             // The mapping stays readable after the VM exits: read the ring a last time.
-            Batch b = toBatch(gone ? cap->finish() : cap->takeNew(), sync);
+            lr.add(gone ? cap->finish() : cap->takeNew(), sync);
             tl::CaptureStats st = cap->stats();
             if (gone)
                 cap.reset();
-            if (!b.events.empty() || b.dropped || sync > syncSeen)
-                pending.push_back(std::move(b));
             auto now = Clock::now();
             rate.emplace_back(now, st.records);
             while (rate.size() > 2 && now - rate.front().first > std::chrono::seconds(1))
@@ -261,7 +253,7 @@ void LiveTimeline::run() {
                                      : static_cast<double>(st.records - rate.front().second) / secs;
             });
         } else if (sync > syncSeen) {
-            pending.push_back(Batch{{}, {}, 0, sync}); // nothing more will come: answer it
+            lr.add({}, sync); // nothing more will come: answer it
         }
         syncSeen = sync;
         publish();

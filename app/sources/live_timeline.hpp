@@ -12,10 +12,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "timeline_source.hpp"
 
@@ -38,6 +41,53 @@ struct LiveStatus {
     std::uint64_t publishes = 0;
 };
 [[nodiscard]] const char* toString(LiveStatus::State s);
+
+/// The live timeline's publisher (its thread's core, on its own for tests and benchmarks):
+/// batches of new events go into whichever of two stores no reader holds, which is then
+/// settled and handed out as the newest version. Every version holds every event added
+/// before its publish, and a ref (EventStore::Ref) of an older version names the same event in
+/// newer ones while events arrive in time order per CPU. One thread only.
+class LeftRightTimeline {
+public:
+    explicit LeftRightTimeline(std::string origin);
+    LeftRightTimeline(const LeftRightTimeline&) = delete;
+    LeftRightTimeline& operator=(const LeftRightTimeline&) = delete;
+
+    /// Queue the events of `batch` (LiveCapture::takeNew(): events, tasks, dropped) for the
+    /// next publish; `sync` is the sync request it answers (0: none).
+    void add(timeline::EventStore batch, std::uint64_t sync = 0);
+    /// A version with everything added so far, or null when nothing is new since the last
+    /// one or the store it would go into is still held by a reader (try again later).
+    /// Costs the events added since that store's last publish (O(batch log n)), plus the
+    /// wakeup latencies of the whole store at most once a second (never more than 5% of
+    /// the time).
+    [[nodiscard]] TimelinePtr publish();
+    /// The highest sync request the last published version answers.
+    [[nodiscard]] std::uint64_t publishedSync() const;
+    /// Batches queued for either store.
+    [[nodiscard]] std::size_t queued() const { return m_pending.size(); }
+
+private:
+    struct Batch {
+        std::vector<timeline::Event> events; ///< in time order
+        std::vector<timeline::TaskInfo> tasks;
+        std::uint64_t dropped = 0;
+        std::uint64_t sync = 0;
+    };
+    struct Slot {
+        std::shared_ptr<TimelineData> data;
+        std::uint64_t applied = 0; ///< batches in it (absolute count)
+        std::uint64_t sync = 0;
+        std::chrono::steady_clock::time_point latencyAt{};
+        std::chrono::steady_clock::duration latencyCost{};
+    };
+    static void apply(TimelineData& d, const Batch& b);
+
+    Slot m_slots[2];
+    int m_pub = -1; ///< the slot published last
+    std::deque<Batch> m_pending;
+    std::uint64_t m_base = 0; ///< batch number of m_pending.front()
+};
 
 class LiveTimeline {
 public:
