@@ -117,11 +117,11 @@ TimelinePtr LeftRightTimeline::publish() {
     d.lastNs = d.store.lastNs();
     d.cpus = d.store.cpus();
     d.tids = d.store.tids();
-    // Latencies need the whole store: at most about once a second per store, and never
-    // more than 5% of the time.
+    // Latencies need the whole store: at most about once a second per store, and at most
+    // 1/40 of the time per store (5% for both).
     auto now = Clock::now();
     if (now - s.latencyAt >
-        std::max<Clock::duration>(std::chrono::seconds(1), s.latencyCost * 20)) {
+        std::max<Clock::duration>(std::chrono::seconds(1), s.latencyCost * 40)) {
         d.latency = tl::wakeupLatencies(d.store);
         s.latencyAt = Clock::now();
         s.latencyCost = s.latencyAt - now;

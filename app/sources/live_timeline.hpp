@@ -59,8 +59,8 @@ public:
     /// A version with everything added so far, or null when nothing is new since the last
     /// one or the store it would go into is still held by a reader (try again later).
     /// Costs the events added since that store's last publish (O(batch log n)), plus the
-    /// wakeup latencies of the whole store at most once a second (never more than 5% of
-    /// the time).
+    /// wakeup latencies of the whole store at most once a second and at most 1/40 of the
+    /// time (5% for both stores).
     [[nodiscard]] TimelinePtr publish();
     /// The highest sync request the last published version answers.
     [[nodiscard]] std::uint64_t publishedSync() const;
