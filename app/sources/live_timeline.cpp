@@ -38,13 +38,17 @@ const char* toString(LiveStatus::State s) {
 
 namespace {
 
-/// The guest RAM file and QEMU pid of a running lab VM (name or state directory).
+/// The guest RAM file and QEMU pid of a running lab VM (name, state directory or a file in
+/// it such as its QMP socket).
 std::pair<fs::path, pid_t> findVm(const std::string& spec) {
     std::error_code ec;
     std::vector<fs::path> cands;
-    if (spec.find('/') == std::string::npos)
+    if (spec.find('/') == std::string::npos) {
         cands.push_back(lab::labRuntimeDir() / "lab" / spec / "vm.json");
-    cands.push_back(fs::path(spec) / "vm.json");
+    } else {
+        cands.push_back(fs::path(spec) / "vm.json");
+        cands.push_back(fs::path(spec).parent_path() / "vm.json"); // its QMP socket
+    }
     for (const fs::path& c : cands) {
         if (!fs::is_regular_file(c, ec))
             continue;
