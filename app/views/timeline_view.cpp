@@ -139,7 +139,9 @@ public:
         if (!m_data)
             return;
         if (m_isLive)
-            out += seqFacts(m_data->store);
+            out += seqFacts(m_data->store) + " timeline_last_ns=" + std::to_string(m_data->lastNs) +
+                   " timeline_window=" + std::to_string(std::llround(m_t0)) + ".." +
+                   std::to_string(std::llround(m_t0 + m_span));
         out += " timeline_events=" + std::to_string(m_data->store.size()) +
                " timeline_lanes=" + std::to_string(m_lastLanes) +
                " timeline_glyphs=" + std::to_string(m_lastGlyphs) +

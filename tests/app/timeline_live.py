@@ -169,8 +169,11 @@ def main():
         )
     if rep["timeline_seq_gaps"] != "0" or rep["timeline_seq_dups"] != "0":
         errors.append(f"{rep['timeline_seq_gaps']} seq gaps, {rep['timeline_seq_dups']} repeats")
-    if rep["timeline_follow"] != "1":
-        errors.append("the view stopped following the newest events")
+    t0, t1 = map(int, rep["timeline_window"].split(".."))
+    if rep["timeline_follow"] != "1" or not t0 < int(rep["timeline_last_ns"]) <= t1:
+        errors.append(
+            f"the view does not follow: newest event {rep['timeline_last_ns']}, window {t0}..{t1}"
+        )
     if after["timeline_live_state"] != "stopped" or after["timeline_events"] != str(head):
         errors.append(
             f"after the VM stopped: {after['timeline_live_state']}, "
