@@ -204,7 +204,8 @@ public:
 
     void drawContent(App& app) override {
         if (!m_data) {
-            ImGui::TextDisabled("%s", m_status.empty() ? "No events: open a lab run directory "
+            ImGui::TextDisabled("%s", m_status.empty() ? "No events: attach to a lab VM (they "
+                                                         "stream in), or open a lab run directory "
                                                          "(waitscope lab run --events) or a "
                                                          "snapshot with a vpoll_ring"
                                                        : m_status.c_str());
