@@ -223,48 +223,57 @@ void LiveTimeline::run() {
             if (m_stop)
                 break;
         }
-        const std::uint64_t sync = m_syncRequested.load();
-        if (cap) {
-            if (sync > syncSeen) {
-                // Let the capture poll at least once after the request.
-                std::uint64_t polls = cap->stats().polls;
-                auto until = Clock::now() + std::chrono::milliseconds(500);
-                while (cap->stats().polls < polls + 2 && Clock::now() < until)
-                    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        try {
+            const std::uint64_t sync = m_syncRequested.load();
+            if (cap) {
+                if (sync > syncSeen) {
+                    // Let the capture poll at least once after the request.
+                    std::uint64_t polls = cap->stats().polls;
+                    auto until = Clock::now() + std::chrono::milliseconds(500);
+                    while (cap->stats().polls < polls + 2 && Clock::now() < until)
+                        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                }
+                std::error_code ec;
+                const bool gone = (qemu > 0 && !base::processAlive(qemu)) || !fs::exists(ram, ec);
+                // The mapping stays readable after the VM exits: read the ring a last time.
+                lr.add(gone ? cap->finish() : cap->takeNew(), sync);
+                tl::CaptureStats st = cap->stats();
+                if (gone)
+                    cap.reset();
+                auto now = Clock::now();
+                rate.emplace_back(now, st.records);
+                while (rate.size() > 2 && now - rate.front().first > std::chrono::seconds(1))
+                    rate.pop_front();
+                double secs = std::chrono::duration<double>(now - rate.front().first).count();
+                setStatus([&](LiveStatus& s) {
+                    s.state = gone              ? LiveStatus::State::Stopped
+                              : st.capacity > 0 ? LiveStatus::State::Capturing
+                                                : LiveStatus::State::Waiting;
+                    s.message = gone ? "the lab VM exited" : st.error;
+                    s.captured = st.records;
+                    s.dropped = st.dropped;
+                    s.capacity = st.capacity;
+                    s.eventsPerSec =
+                        gone || secs <= 0
+                            ? 0
+                            : static_cast<double>(st.records - rate.front().second) / secs;
+                });
+            } else if (sync > syncSeen) {
+                lr.add({}, sync); // nothing more will come: answer it
             }
-            std::error_code ec;
-            const bool gone = (qemu > 0 && !base::processAlive(qemu)) || !fs::exists(ram, ec);
-            // The mapping stays readable after the VM exits: read the ring a last time.
-            lr.add(gone ? cap->finish() : cap->takeNew(), sync);
-            tl::CaptureStats st = cap->stats();
-            if (gone)
-                cap.reset();
-            auto now = Clock::now();
-            rate.emplace_back(now, st.records);
-            while (rate.size() > 2 && now - rate.front().first > std::chrono::seconds(1))
-                rate.pop_front();
-            double secs = std::chrono::duration<double>(now - rate.front().first).count();
-            setStatus([&](LiveStatus& s) {
-                s.state = gone              ? LiveStatus::State::Stopped
-                          : st.capacity > 0 ? LiveStatus::State::Capturing
-                                            : LiveStatus::State::Waiting;
-                s.message = gone ? "the lab VM exited" : st.error;
-                s.captured = st.records;
-                s.dropped = st.dropped;
-                s.capacity = st.capacity;
-                s.eventsPerSec = gone || secs <= 0
-                                     ? 0
-                                     : static_cast<double>(st.records - rate.front().second) / secs;
+            syncSeen = sync;
+            publish();
+        } catch (const std::exception& e) { // bad_alloc: say so and stop, keep what was shown
+            setStatus([&](LiveStatus& st) {
+                st.state = LiveStatus::State::Failed;
+                st.message = e.what();
             });
-        } else if (sync > syncSeen) {
-            lr.add({}, sync); // nothing more will come: answer it
+            break;
         }
-        syncSeen = sync;
-        publish();
     }
     cap.reset(); // joins the capture's poll thread
     setStatus([](LiveStatus& s) {
-        if (s.state != LiveStatus::State::Stopped) {
+        if (s.state != LiveStatus::State::Stopped && s.state != LiveStatus::State::Failed) {
             s.state = LiveStatus::State::Stopped;
             s.message = "capture stopped";
             s.eventsPerSec = 0;
