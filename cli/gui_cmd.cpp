@@ -15,7 +15,9 @@ void addGuiOptions(CLI::App& app, GuiFlags& f) {
                    "A snapshot (.json/.cbor), a lab run directory or a vmcore; default: the "
                    "bundled demo");
     app.add_flag("--kcore", f.kcore, "Open the live kernel (/proc/kcore)");
-    app.add_option("--lab", f.lab, "Attach to a running lab VM (name, default 'default')")
+    app.add_option("--lab", f.lab,
+                   "Attach to a running lab VM (name, default 'default'): snapshots on demand, "
+                   "vpoll's events live in the Timeline view")
         ->expected(0, 1)
         ->default_str("default");
     app.add_option("--screenshot", f.screenshot,

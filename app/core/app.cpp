@@ -85,6 +85,7 @@ void App::open(const std::string& target) {
                 "opened " + target + " (" + std::to_string(r.value().size()) + " snapshot(s))");
             m_settings.addRecent(target);
             m_liveTarget.reset();
+            m_lab->stopLive(); // the timeline shows the files' events now
             setSession(std::make_shared<const Session>(std::move(r.value())), 0);
         },
         [this, target](std::filesystem::path vmcore) {
@@ -95,6 +96,12 @@ void App::open(const std::string& target) {
 }
 
 void App::openLive(const IntrospectTarget& target) {
+    // A lab VM's flight recorder streams into the Timeline view from now on (captures
+    // of it become the graph's snapshots); any other target ends that stream.
+    if (target.kind == IntrospectTarget::Kind::Lab)
+        m_lab->startLive(target.spec);
+    else
+        m_lab->stopLive();
     const bool append = m_liveTarget && *m_liveTarget == target && m_session;
     SnapshotPtr share = append ? m_session->entries().back().snapshot : nullptr;
     log(LogLine::Info, "reading " + target.label() + " (the first read loads debug info)");
@@ -131,6 +138,8 @@ void App::openDemo() {
             log(LogLine::Error, "demo: " + r.error().message);
             return;
         }
+        m_liveTarget.reset();
+        m_lab->stopLive();
         log(LogLine::Info, "opened the bundled demo (" + std::to_string(r.value().size()) +
                                " snapshots: step with PageUp/PageDown)");
         setSession(std::make_shared<const Session>(std::move(r.value())), 0);

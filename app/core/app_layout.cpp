@@ -35,6 +35,8 @@ bool splitter(const char* id, bool vertical, float length, float& value, float s
 } // namespace
 
 void App::frame() {
+    for (auto& v : m_views)
+        v->onFrame(*this);
     handleShortcuts();
     if (m_lecture && m_fonts.uiLarge)
         ImGui::PushFont(m_fonts.uiLarge);

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <sstream>
+#include <thread>
 
 #include <waitscope/model/search.hpp>
 
@@ -24,12 +25,12 @@ struct Verb {
     int min, max;
 };
 constexpr Verb Verbs[] = {
-    {"open", 1, 1},      {"select", 2, -1},  {"expand", 0, 1},     {"view", 1, 2},
-    {"scene", 1, 1},     {"zoom-fit", 0, 0}, {"step", 1, 1},       {"lecture", 1, 1},
-    {"wait-idle", 0, 0}, {"wait", 1, 1},     {"screenshot", 1, 1}, {"export", 2, 2},
-    {"resize", 2, 2},    {"report", 0, 0},   {"expect", 2, 2},     {"quit", 0, 0},
-    {"console", 1, -1},  {"lab-run", 1, -1}, {"lab-step", 2, -1},  {"do", 1, -1},
-    {"panel", 2, 2},
+    {"open", 1, 1},      {"select", 2, -1},   {"expand", 0, 1},     {"view", 1, 2},
+    {"scene", 1, 1},     {"zoom-fit", 0, 0},  {"step", 1, 1},       {"lecture", 1, 1},
+    {"wait-idle", 0, 0}, {"wait", 1, 1},      {"screenshot", 1, 1}, {"export", 2, 2},
+    {"resize", 2, 2},    {"report", 0, 0},    {"expect", 2, 2},     {"quit", 0, 0},
+    {"console", 1, -1},  {"lab-run", 1, -1},  {"lab-step", 2, -1},  {"do", 1, -1},
+    {"panel", 2, 2},     {"wait-file", 1, 2},
 };
 
 bool toInt(const std::string& s, long long& v) {
@@ -111,6 +112,20 @@ bool ScriptRunner::step(App& app) {
     if (m_waitFrames > 0) {
         --m_waitFrames;
         return true;
+    }
+    if (!m_waitFile.empty()) {
+        // Another process tells us to go on (tests that drive the lab VM meanwhile).
+        std::error_code ec;
+        if (std::filesystem::exists(m_waitFile, ec)) {
+            m_waitFile.clear();
+        } else if (std::chrono::steady_clock::now() > m_waitFileUntil) {
+            m_failed = true;
+            m_error = "script: " + m_waitFile.string() + " did not appear in time";
+            return false;
+        } else {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20)); // not a busy loop
+            return true;
+        }
     }
     // Wait for idle and three drawn frames (a scene that just arrived gets fitted and
     // painted before the next action looks at it).
@@ -238,6 +253,12 @@ bool ScriptRunner::run(App& app, const ScriptAction& a) {
         if (!toInt(args[0], n) || n < 0)
             return fail(a, "wait FRAMES");
         m_waitFrames = static_cast<int>(n);
+    } else if (a.verb == "wait-file") {
+        long long secs = 600;
+        if (args.size() > 1 && (!toInt(args[1], secs) || secs < 0))
+            return fail(a, "wait-file PATH [SECONDS]");
+        m_waitFile = args[0];
+        m_waitFileUntil = std::chrono::steady_clock::now() + std::chrono::seconds(secs);
     } else if (a.verb == "screenshot") {
         app.requestCapture({args[0], true, {}, {}});
     } else if (a.verb == "export") {

@@ -14,12 +14,14 @@
 //   expect KEY VALUE                      console PYTHON...
 //   lab-run PROGRAM [ARGS...]             quit
 //   panel left|right|bottom PIXELS        do VIEW ARGS... (a view's own actions)
+//   wait-file PATH [SECONDS]              (until PATH exists; default 600 s, then fails)
 //
 // `report` prints "REPORT key=value ..." on stdout from the app's model and draw lists;
 // `expect` fails the run unless the report has KEY=VALUE; `console` runs Python in the drgn
 // console of the open live target and prints "CONSOLE <output>".
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -62,6 +64,8 @@ private:
     int m_idleFrames = 0;
     int m_waitFrames = 0;
     int m_busyFrames = 0;
+    std::filesystem::path m_waitFile; ///< wait-file: go on once it exists
+    std::chrono::steady_clock::time_point m_waitFileUntil;
     bool m_failed = false;
     bool m_done = false;
     std::string m_error;

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include <waitscope/base/files.hpp>
 #include <waitscope/base/process.hpp>
@@ -10,13 +11,57 @@
 #include <waitscope/lab/qmp.hpp>
 #include <waitscope/lab/vm.hpp>
 
+#include "live_timeline.hpp"
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace waitscope::app {
 
+namespace {
+
+/// The state directory of the VM that `waitscope lab run` process `owner` booted (its
+/// vm.json, written once the guest is up, names it the owner), if it is up yet.
+std::optional<fs::path> runVmOf(pid_t owner) {
+    std::error_code ec;
+    for (const auto& d : fs::directory_iterator(lab::labRuntimeDir() / "runs", ec)) {
+        fs::path f = d.path() / "vm.json";
+        if (!fs::is_regular_file(f, ec))
+            continue;
+        try {
+            if (json::parse(base::readFile(f)).value("owner_pid", -1) == owner)
+                return d.path();
+        } catch (const std::exception&) {
+            // Being written or torn down: not this time.
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
 LabSource::LabSource(RunQueue& queue, std::function<void()> wake)
-    : m_queue(queue), m_pool(1, std::move(wake)) {}
+    : m_queue(queue), m_wake(wake), m_pool(1, std::move(wake)) {}
+
+LabSource::~LabSource() = default;
+
+void LabSource::startLive(const std::string& vm) {
+    if (m_live && m_live->vm() == vm) {
+        LiveStatus::State st = m_live->status().state;
+        if (st != LiveStatus::State::Stopped && st != LiveStatus::State::Failed)
+            return; // a VM that went away and came back under its name starts over
+    }
+    stopLive();
+    m_live = std::make_unique<LiveTimeline>(vm, m_wake);
+}
+
+void LabSource::stopLive() {
+    std::erase_if(m_stopping, [](const auto& l) { return l->finished(); }); // joins at once
+    if (!m_live)
+        return;
+    m_live->stop();
+    m_stopping.push_back(std::move(m_live));
+}
 
 JobPtr LabSource::refresh(std::function<void(std::vector<LabVmInfo>)> done) {
     return m_pool.submit("Listing lab VMs", [this, done](Job&) {
@@ -61,8 +106,8 @@ JobPtr LabSource::setPaused(const LabVmInfo& vm, bool paused,
         });
 }
 
-std::string LabSource::runSelf(const std::vector<std::string>& args, const fs::path& log,
-                               Job& job) {
+std::string LabSource::runSelf(const std::vector<std::string>& args, const fs::path& log, Job& job,
+                               const std::function<void(pid_t)>& whileRunning) {
     std::error_code ec;
     std::vector<std::string> argv{fs::read_symlink("/proc/self/exe", ec).string()};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -84,6 +129,8 @@ std::string LabSource::runSelf(const std::vector<std::string>& args, const fs::p
                 text = "..." + text.substr(text.size() - 600);
             return "exit status " + std::to_string(code) + (text.empty() ? "" : ": " + text);
         }
+        if (whileRunning)
+            whileRunning(pid);
         if (job.cancelled()) {
             ::kill(pid, SIGTERM);
             base::waitProcess(pid, std::chrono::seconds(20));
@@ -127,11 +174,19 @@ JobPtr LabSource::runProgram(const std::string& program, const std::vector<std::
         std::string error;
         try {
             dir = base::makeTempDir(fs::temp_directory_path(), "waitscope-run-" + program + "-");
-            std::vector<std::string> a{"lab", "run", "-q", "--out", dir.string()};
+            std::vector<std::string> a{"lab", "run", "-q", "--events", "--out", dir.string()};
             a.insert(a.end(), runOptions.begin(), runOptions.end());
             a.insert(a.end(), {"--", program});
             a.insert(a.end(), args.begin(), args.end());
-            error = runSelf(a, dir / "lab-run.log", job);
+            bool found = false;
+            error = runSelf(a, dir / "lab-run.log", job, [&](pid_t pid) {
+                if (found)
+                    return;
+                if (auto vm = runVmOf(pid)) { // booted: follow its ring live
+                    found = true;
+                    m_queue.post([this, vm = vm->string()] { startLive(vm); });
+                }
+            });
         } catch (const std::exception& e) {
             error = e.what();
         }

@@ -2,6 +2,7 @@
 #include "timeline_source.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 
 #include <waitscope/base/error.hpp>
@@ -15,8 +16,14 @@ using model::Field;
 using model::Kind;
 using model::ObjectId;
 
+std::uint64_t nextTimelineSerial() {
+    static std::atomic<std::uint64_t> next{1};
+    return next++;
+}
+
 TimelinePtr makeTimeline(timeline::EventStore store, std::string origin) {
     auto d = std::make_shared<TimelineData>();
+    d->serial = nextTimelineSerial();
     d->firstNs = store.firstNs(); // sorts every lane once: reads after this never write
     d->lastNs = store.lastNs();
     d->cpus = store.cpus();
@@ -25,8 +32,8 @@ TimelinePtr makeTimeline(timeline::EventStore store, std::string origin) {
     for (std::uint16_t cpu : d->cpus) {
         const auto& lane = store.cpuLane(cpu);
         for (std::size_t i = 0; i < lane.size(); ++i)
-            ++d->kindCounts[static_cast<std::size_t>(
-                std::countr_zero(timeline::kindBit(lane[i].kind())))];
+            if (std::uint16_t bit = timeline::kindBit(lane[i].kind()))
+                ++d->kindCounts[static_cast<std::size_t>(std::countr_zero(bit))];
     }
     d->store = std::move(store);
     d->origin = std::move(origin);

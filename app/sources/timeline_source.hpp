@@ -27,8 +27,12 @@ struct TimelineData {
     std::uint64_t firstNs = 0, lastNs = 0;
     timeline::LatencyStats latency;
     std::array<std::uint64_t, 16> kindCounts{}; ///< events per timeline::kindBit index
+    std::uint64_t serial = 0; ///< unique per published version (nextTimelineSerial())
 };
 using TimelinePtr = std::shared_ptr<const TimelineData>;
+
+/// A number no TimelineData had before (thread-safe).
+[[nodiscard]] std::uint64_t nextTimelineSerial();
 
 /// Settle `store` (sort lanes once, so later reads never write) and precompute.
 [[nodiscard]] TimelinePtr makeTimeline(timeline::EventStore store, std::string origin);

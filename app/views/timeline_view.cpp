@@ -4,7 +4,9 @@
 // (O(pixels log n) per lane) from an immutable store built on a worker. Linked to the
 // graph: clicking an event selects its vpoll instance and outlines its wait queue, task
 // and woken tasks; selecting a vpoll or a task pins a lane with just its events; the
-// snapshots' capture times are cursors.
+// snapshots' capture times are cursors. Attached to a lab VM, the events stream in live
+// (app/sources/live_timeline): the view follows the newest ones until the user pans or
+// zooms, and shows the capture's counts and rate.
 #include <algorithm>
 #include <cinttypes>
 #include <cmath>
@@ -16,6 +18,7 @@
 #include "../core/app.hpp"
 #include "../sources/timeline_source.hpp"
 #include "timeline_draw.hpp"
+#include "timeline_live.hpp"
 #include "view.hpp"
 
 namespace waitscope::app {
@@ -38,7 +41,58 @@ class TimelineView final : public View {
 public:
     const char* name() const override { return "Timeline"; }
     Region region() const override { return Region::Bottom; }
-    bool busy() const override { return (m_job && !m_job->done()) || (m_fjob && !m_fjob->done()); }
+    bool busy() const override {
+        return (m_job && !m_job->done()) || (m_fjob && !m_fjob->done()) ||
+               (m_ejob && !m_ejob->done()) || m_syncing;
+    }
+
+    void onFrame(App& app) override {
+        LiveTimeline* live = app.lab().live();
+        if (!live) {
+            m_syncing = false;
+            if (m_isLive) { // the capture ended without a new session: the ring again
+                m_isLive = false;
+                m_sourceKey.clear();
+                onSnapshot(app);
+            }
+            return;
+        }
+        if (!m_isLive || live->vm() != m_liveVm) {
+            m_isLive = true;
+            m_liveVm = live->vm();
+            if (m_job)
+                m_job->cancel();
+            m_data.reset();
+            m_filtered.reset();
+            m_selected.reset();
+            m_sourceKey = "live:" + m_liveVm;
+            m_follow = true;
+            m_span = 2e9;
+            m_live = {};
+            app.log(LogLine::Info, "timeline: live capture of lab VM " + m_liveVm);
+        }
+        LiveStatus::State was = m_live.state;
+        m_live = live->status();
+        if (m_live.state != was && (m_live.state == LiveStatus::State::Failed ||
+                                    m_live.state == LiveStatus::State::Stopped))
+            app.log(m_live.state == LiveStatus::State::Failed ? LogLine::Warning : LogLine::Info,
+                    "timeline: live capture of lab VM " + m_liveVm + " " + toString(m_live.state) +
+                        ": " + m_live.message + " (" + std::to_string(m_live.captured) +
+                        " records, " + std::to_string(m_live.dropped) + " dropped)");
+        if (TimelinePtr d = live->data(); d && d != m_data) {
+            m_data = std::move(d); // the previous version goes back to the capture thread
+            if (m_follow)
+                follow();
+            // The pinned lane catches up at most once a second (it scans every event).
+            if (m_filter.by != TimelineFilter::By::None && (!m_fjob || m_fjob->done()) &&
+                app.now() - m_filterAt > 1.0)
+                updateFilter(app);
+        }
+        m_status = "live capture of lab VM " + m_liveVm + ": " + toString(m_live.state) +
+                   (m_live.message.empty() ? "" : " (" + m_live.message + ")");
+        if (m_syncing && live->synced() && live->data() == m_data)
+            m_syncing = false;
+    }
 
     void onSnapshot(App& app) override {
         auto session = app.session();
@@ -52,6 +106,11 @@ public:
             for (std::size_t i = 0; i < session->size(); ++i)
                 if (std::uint64_t t = captureTimeNs(*(*session)[i].snapshot))
                     m_cursors.push_back({t, (*session)[i].name, i == app.currentIndex()});
+        if (app.lab().live()) { // the live capture feeds the view (onFrame)
+            updateFilter(app);
+            return;
+        }
+        m_isLive = false;
         // A run's events file covers the whole run; without one, the snapshot's ring.
         std::string key =
             !m_eventsFile.empty() ? "file:" + m_eventsFile.string()
@@ -67,11 +126,22 @@ public:
     void onSelection(App& app) override { updateFilter(app); }
 
     void report(std::string& out) const override {
-        out += " timeline_source=" + std::string(!m_data                ? "none"
+        out += " timeline_source=" + std::string(m_isLive               ? "live"
+                                                 : !m_data              ? "none"
                                                  : m_eventsFile.empty() ? "ring"
                                                                         : "events_file");
+        if (m_isLive)
+            out += " timeline_live_state=" + std::string(toString(m_live.state)) +
+                   " timeline_live_captured=" + std::to_string(m_live.captured) +
+                   " timeline_live_dropped=" + std::to_string(m_live.dropped) +
+                   " timeline_live_rate=" + std::to_string(std::lround(m_live.eventsPerSec)) +
+                   " timeline_follow=" + std::to_string(m_follow ? 1 : 0);
         if (!m_data)
             return;
+        if (m_isLive)
+            out += seqFacts(m_data->store) + " timeline_last_ns=" + std::to_string(m_data->lastNs) +
+                   " timeline_window=" + std::to_string(std::llround(m_t0)) + ".." +
+                   std::to_string(std::llround(m_t0 + m_span));
         out += " timeline_events=" + std::to_string(m_data->store.size()) +
                " timeline_lanes=" + std::to_string(m_lastLanes) +
                " timeline_glyphs=" + std::to_string(m_lastGlyphs) +
@@ -97,6 +167,23 @@ public:
     }
 
     bool scriptAction(App& app, const std::vector<std::string>& args, std::string& error) override {
+        if (args.size() == 1 && args[0] == "sync") {
+            if (!app.lab().live()) {
+                error = "no live capture (attach to a lab VM: waitscope --lab NAME)";
+                return false;
+            }
+            app.lab().live()->requestSync();
+            m_syncing = true; // busy until the view shows everything the ring had
+            return true;
+        }
+        if (args.size() == 2 && args[0] == "export" && m_data) {
+            m_ejob = exportTimeline(app, m_data, args[1]);
+            return true;
+        }
+        if (args.size() == 1 && args[0] == "follow") {
+            m_follow = true;
+            return true;
+        }
         if (!m_data || m_data->store.size() == 0) {
             error = "the timeline has no events";
             return false;
@@ -111,13 +198,14 @@ public:
             fit();
             return true;
         }
-        error = "timeline actions: select last|first, fit";
+        error = "timeline actions: select last|first, fit, follow, sync, export PATH";
         return false;
     }
 
     void drawContent(App& app) override {
         if (!m_data) {
-            ImGui::TextDisabled("%s", m_status.empty() ? "No events: open a lab run directory "
+            ImGui::TextDisabled("%s", m_status.empty() ? "No events: attach to a lab VM (they "
+                                                         "stream in), or open a lab run directory "
                                                          "(waitscope lab run --events) or a "
                                                          "snapshot with a vpoll_ring"
                                                        : m_status.c_str());
@@ -198,6 +286,7 @@ private:
     void fit() {
         if (!m_data)
             return;
+        m_follow = false;
         double a = static_cast<double>(m_data->firstNs), b = static_cast<double>(m_data->lastNs);
         for (const Cursor& c : m_cursors)
             if (c.current) {
@@ -219,6 +308,7 @@ private:
     }
 
     void updateFilter(App& app) {
+        m_filterAt = app.now();
         model::SnapshotPtr snap = app.snapshot();
         TimelineFilter f = snap ? filterFor(*snap, app.selection()) : TimelineFilter{};
         m_filter = f;
@@ -227,12 +317,15 @@ private:
             m_filterKey = {};
             return;
         }
-        std::pair<TimelinePtr, TimelineFilter::By> key{m_data, f.by};
+        std::pair<std::uint64_t, TimelineFilter::By> key{m_data->serial, f.by};
         if (m_filtered && m_filterKey == key && m_filterValue == f.value)
             return;
+        // Live, the same filter's lane stays until its newer version replaces it.
+        const bool refresh = m_isLive && m_filterKey.second == f.by && m_filterValue == f.value;
         m_filterKey = key;
         m_filterValue = f.value;
-        m_filtered.reset(); // the previous selection's lane goes now, this one's comes next
+        if (!refresh)
+            m_filtered.reset(); // the previous selection's lane goes now, this one's next
         if (m_fjob)
             m_fjob->cancel();
         TimelinePtr data = m_data;
@@ -261,8 +354,11 @@ private:
                 return;
             TimelinePtr filtered = makeTimeline(std::move(s), "filter");
             queue->post([self, data, f, filtered, origin] {
-                if (self->m_data != data || self->m_filter.by != f.by ||
-                    self->m_filter.value != f.value)
+                // Live stores only grow (refs into an older version stay valid in newer ones).
+                if (!self->m_data ||
+                    (self->m_data != data &&
+                     (!self->m_isLive || self->m_data->origin != data->origin)) ||
+                    self->m_filter.by != f.by || self->m_filter.value != f.value)
                     return;
                 self->m_filtered = filtered;
                 self->m_filteredOrigin = origin;
@@ -297,7 +393,12 @@ private:
             app.select(o.task);
     }
 
+    /// Keep the newest event in view (at 95% of the width), at the current zoom.
+    void follow() { m_t0 = static_cast<double>(m_data->lastNs) - m_span * 0.95; }
+
     void toolbar(const TimelineData& d) {
+        if (m_isLive && drawLiveBar(m_liveVm, m_live, m_follow))
+            follow();
         double secs = static_cast<double>(d.lastNs - d.firstNs) / 1e9;
         ImGui::Text("%s: %zu events, %" PRIu64 " dropped, %.0f events/s overall", d.origin.c_str(),
                     d.store.size(), d.store.dropped(),
@@ -501,6 +602,7 @@ private:
                 double w = static_cast<double>(hoverGlyph->x1 - hoverGlyph->x0) / timeW * m_span;
                 m_span = std::max(w * 1.2, 50.0);
                 m_t0 = a - (m_span - w) / 2;
+                m_follow = false;
             }
         }
         if (released)
@@ -514,6 +616,7 @@ private:
             if (io.KeyCtrl) {
                 ImGui::SetScrollY(ImGui::GetScrollY() - io.MouseWheel * 3 * RowH);
             } else {
+                m_follow = false; // the user zooms: stay where they look
                 double at = m_t0 + (io.MousePos.x - x0) / timeW * m_span;
                 double full = static_cast<double>(m_data->lastNs - m_data->firstNs) * 1.5 + 1e4;
                 double span = std::clamp(m_span * std::pow(0.8, io.MouseWheel), 20.0, full);
@@ -523,6 +626,8 @@ private:
         }
         if (active && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 2)) {
             m_t0 -= io.MouseDelta.x / timeW * m_span;
+            if (io.MouseDelta.x != 0)
+                m_follow = false;
             if (io.MouseDelta.y != 0)
                 ImGui::SetScrollY(ImGui::GetScrollY() - io.MouseDelta.y);
             m_dragged = true;
@@ -534,10 +639,15 @@ private:
     std::string m_sourceKey, m_status;
     TimelinePtr m_data, m_filtered;
     std::shared_ptr<std::vector<tl::EventStore::Ref>> m_filteredOrigin;
-    std::pair<TimelinePtr, TimelineFilter::By> m_filterKey{};
+    std::pair<std::uint64_t, TimelineFilter::By> m_filterKey{};
     std::uint32_t m_filterValue = 0;
     TimelineFilter m_filter;
-    JobPtr m_job, m_fjob;
+    JobPtr m_job, m_fjob, m_ejob;
+    // Live capture (onFrame): its status, whether the viewport follows the newest events.
+    bool m_isLive = false, m_follow = false, m_syncing = false;
+    std::string m_liveVm;
+    LiveStatus m_live;
+    double m_filterAt = 0;
     std::vector<Cursor> m_cursors;
     std::optional<tl::EventStore::Ref> m_selected;
     double m_t0 = 0, m_span = 1e9;

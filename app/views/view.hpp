@@ -28,6 +28,9 @@ public:
     virtual void onSnapshot(App& app) { (void)app; }
     /// The selection changed.
     virtual void onSelection(App& app) { (void)app; }
+    /// Every frame before any view draws, open or not (pick up results published by
+    /// threads, e.g. the live timeline's newest events).
+    virtual void onFrame(App& app) { (void)app; }
     /// Still has work in flight (a worker job, an animation): scripts wait for idle.
     [[nodiscard]] virtual bool busy() const { return false; }
     /// Append " key=value" facts for the `report` script action (counts from the view's

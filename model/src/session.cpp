@@ -47,7 +47,9 @@ std::vector<fs::path> sessionFiles(const fs::path& dir) {
     }
     for (const auto& e : fs::directory_iterator(dir, ec)) {
         auto ext = e.path().extension();
-        if ((ext == ".json" || ext == ".cbor") && e.path().filename() != "run.json")
+        auto name = e.path().filename();
+        // run.json and the timeline's events.json (`lab run --events`) are not snapshots.
+        if ((ext == ".json" || ext == ".cbor") && name != "run.json" && name != "events.json")
             files.push_back(e.path());
     }
     std::sort(files.begin(), files.end());

@@ -128,4 +128,10 @@ TEST(Script, ParsesActionsAndRejectsMistakes) {
     EXPECT_EQ(error, "line 1: 'resize' takes 2 argument(s)");
     EXPECT_FALSE(parseScript("zoom-fit now\n", b, error));
     EXPECT_FALSE(parseScript("select id\n", b, error));
+    // wait-file PATH [SECONDS]: another process says when to go on.
+    std::vector<ScriptAction> c;
+    ASSERT_TRUE(parseScript("wait-file /tmp/go\nwait-file /tmp/go 30\n", c, error)) << error;
+    EXPECT_EQ(c[1].args, (std::vector<std::string>{"/tmp/go", "30"}));
+    EXPECT_FALSE(parseScript("wait-file\n", c, error));
+    EXPECT_EQ(error, "line 1: 'wait-file' takes 1-2 argument(s)");
 }

@@ -93,3 +93,15 @@ TEST(SessionFile, EmptyAndUnknownSections) {
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_TRUE(r->session.empty());
 }
+
+TEST(SessionFiles, ADirectoryListingSkipsRunAndEventsFiles) {
+    fs::path dir = fs::temp_directory_path() / ("ws-session-files-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    for (const char* f : {"b.json", "a.cbor", "run.json", "events.json", "notes.txt"})
+        waitscope::base::writeFileAtomic(dir / f, "{}");
+    // run.json without marks: the listing, by name, without run.json and events.json
+    // (`lab run --events` of a program with no marks leaves just those two).
+    EXPECT_EQ(sessionFiles(dir), (std::vector<fs::path>{dir / "a.cbor", dir / "b.json"}));
+    fs::remove_all(dir);
+}

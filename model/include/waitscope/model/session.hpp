@@ -40,7 +40,7 @@ private:
 
 /// The snapshot files of a session directory, in order: the marks of `run.json` (written by
 /// `waitscope lab run`) whose `<mark>.json` / `<mark>.cbor` exist, else every *.json /
-/// *.cbor file but run.json, by name.
+/// *.cbor file but run.json and events.json, by name.
 [[nodiscard]] std::vector<std::filesystem::path> sessionFiles(const std::filesystem::path& dir);
 
 /// Load files in order into a session, each sharing with the previous one. Stops at the
