@@ -54,10 +54,20 @@ struct GuestDump {
         }
         return true;
     }
-    /// Save a finished dump as DIR/<mark>.kcore.json and say so in the mark's record.
-    void save(const fs::path& dir, const std::string& mark, json& record) {
-        if (!ready)
+    /// Save a finished dump as DIR/<mark>.kcore.json and say so in the mark's record; when
+    /// one was `wanted` and none came, say that instead (in the record and on stderr).
+    void save(const fs::path& dir, const std::string& mark, json& record, bool wanted) {
+        if (!ready) {
+            if (wanted) {
+                record["guest_dump"] = {{"error", "no in-guest dump before this mark"}};
+                std::fprintf(stderr,
+                             "lab: --guest-dump: no in-guest dump before mark %s (the disk did "
+                             "not mount, is not a tools disk, or the program does not use "
+                             "ws_mark(); see console.log)\n",
+                             mark.c_str());
+            }
             return;
+        }
         fs::path path = dir / (mark + ".kcore.json");
         base::writeFileAtomic(path, text + "\n");
         record["guest_dump"] = {
@@ -348,7 +358,7 @@ int runLabProgram(const RunOptions& o) {
                 o.beforePause(name, output);
             auto paused = Clock::now();
             record["stop_ms"] = vm->pause();
-            guestDump.save(o.outDir, name, record);
+            guestDump.save(o.outDir, name, record, o.vm.guestDump);
             MarkContext ctx{*vm, name, o.outDir, record, paused, output, {}};
             for (const auto& step : o.captures)
                 step(ctx);
