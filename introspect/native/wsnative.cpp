@@ -6,10 +6,13 @@
 // (kind, data, present, ref, offsets, sub) as built by json_out.table_spec().
 // Output: the objects' JSON lines joined by ",\n", as bytes.
 // Also json_to_cbor: the compact (CBOR) form of a document from its JSON text
-// (json_cbor.hpp).
+// (json_cbor.hpp), and the bulk reads of memory.py (gather.hpp).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <sys/mman.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <algorithm>
 #include <charconv>
@@ -39,7 +42,7 @@ Kind kindOf(const std::string& k) {
 
 struct Column {
     std::string key;
-    std::string prefix; // "\"key\":"
+    std::string prefix; // ",\"key\":" (the object's first comma becomes its '{')
     Kind kind = Kind::U;
     py::object keep; // keeps the arrays alive
     const uint64_t* u = nullptr;
@@ -56,7 +59,7 @@ struct Column {
 Column parse(const std::string& key, const py::tuple& spec, std::vector<py::object>& keep) {
     Column c;
     c.key = key;
-    c.prefix = "\"" + key + "\":";
+    c.prefix = ",\"" + key + "\":";
     c.kind = kindOf(spec[0].cast<std::string>());
     py::object data = spec[1], present = spec[2], ref = spec[3], offsets = spec[4], sub = spec[5];
     auto hold = [&](py::object o, auto tag) {
@@ -147,6 +150,7 @@ public:
     void append(const std::string& s) { append(s.data(), s.size()); }
     void append(const char* s) { append(s, std::strlen(s)); }
     size_t size() const { return m_n; }
+    char& at(size_t i) { return m_p[i]; }
     /// Hand the bytes to a numpy array that unmaps them (no copy).
     py::array_t<uint8_t> release() {
         struct Mapping {
@@ -185,6 +189,7 @@ private:
 
 } // namespace
 
+#include "gather.hpp"
 #include "json_cbor.hpp"
 
 namespace {
@@ -206,25 +211,52 @@ public:
     void hex(uint64_t v) {
         // "0x" and the lower-case digits without leading zeros (as Python's
         // format(v, "x")), written straight into the buffer.
-        static const char digits[] = "0123456789abcdef";
         char* out = m_out.tail(18);
         out[0] = '0';
         out[1] = 'x';
         int n = v ? (67 - __builtin_clzll(v)) / 4 : 1;
-        for (int i = n - 1; i >= 0; --i, v >>= 4)
-            out[2 + i] = digits[v & 15];
+        char digits[32] = {}; // 16 digits, then room for the fixed-size copy below
+        hex16(v, digits);
+        std::memcpy(out + 2, digits + 16 - n, 16); // 16 - n bytes past the digits: not committed
         m_out.commit(static_cast<size_t>(2 + n));
+    }
+    /// The 16 hex digits of v, most significant first (SSE2: every nibble at once).
+    static void hex16(uint64_t v, char* out) {
+#if defined(__SSE2__)
+        const __m128i x = _mm_cvtsi64_si128(static_cast<long long>(__builtin_bswap64(v)));
+        const __m128i lowNibbles = _mm_set1_epi8(0x0f);
+        const __m128i hi = _mm_and_si128(_mm_srli_epi16(x, 4), lowNibbles);
+        const __m128i lo = _mm_and_si128(x, lowNibbles);
+        const __m128i nib = _mm_unpacklo_epi8(hi, lo); // byte order = digit order
+        const __m128i letter = _mm_cmpgt_epi8(nib, _mm_set1_epi8(9));
+        const __m128i ascii = _mm_add_epi8(_mm_add_epi8(nib, _mm_set1_epi8('0')),
+                                           _mm_and_si128(letter, _mm_set1_epi8('a' - '0' - 10)));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out), ascii);
+#else
+        static const char digits[] = "0123456789abcdef";
+        for (int i = 15; i >= 0; --i, v >>= 4)
+            out[i] = digits[v & 15];
+#endif
     }
     void id(const std::string& type, uint64_t v) {
         if (!v) {
             m_out.append("null", 4);
             return;
         }
-        m_out.push_back('"');
-        m_out.append(type);
-        m_out.push_back(':');
-        hex(v);
-        m_out.push_back('"');
+        // '"' type ":0x" digits '"', with one reservation.
+        const size_t t = type.size();
+        char* out = m_out.tail(t + 21);
+        out[0] = '"';
+        std::memcpy(out + 1, type.data(), t);
+        out[t + 1] = ':';
+        out[t + 2] = '0';
+        out[t + 3] = 'x';
+        const int n = (67 - __builtin_clzll(v)) / 4;
+        char digits[32] = {};
+        hex16(v, digits);
+        std::memcpy(out + t + 4, digits + 16 - n, 16);
+        out[t + 4 + n] = '"';
+        m_out.commit(t + 5 + static_cast<size_t>(n));
     }
     void pystr(py::handle s) {
         Py_ssize_t n = 0;
@@ -260,7 +292,10 @@ public:
             i64(c.i[row]);
             break;
         case Kind::B:
-            m_out.append(c.b[row] ? "true" : "false");
+            if (c.b[row])
+                m_out.append("true", 4);
+            else
+                m_out.append("false", 5);
             break;
         case Kind::X:
         case Kind::Addr:
@@ -312,17 +347,19 @@ public:
     }
 
     void object(const std::vector<Column>& cols, size_t row) {
-        m_out.push_back('{');
-        bool first = true;
+        // Every member is written as ,"key":value; the first comma is then
+        // turned into the opening brace (no per-member "first" test).
+        const size_t start = m_out.size();
         for (const auto& c : cols) {
             if (!has(c, row))
                 continue;
-            if (!first)
-                m_out.push_back(',');
-            first = false;
             m_out.append(c.prefix);
             value(c, row);
         }
+        if (m_out.size() == start)
+            m_out.push_back('{');
+        else
+            m_out.at(start) = '{';
         m_out.push_back('}');
     }
 
@@ -347,10 +384,10 @@ py::array_t<uint8_t> encodeObjects(const py::list& tables, const std::string& pr
             cols.push_back(parse(ct[0].cast<std::string>(), ct[1].cast<py::tuple>(), keep));
         }
         Column a, id, ty;
-        a.key = "addr", a.prefix = "\"addr\":", a.kind = Kind::Addr, a.u = addrs.data();
-        id.key = "id", id.prefix = "\"id\":", id.kind = Kind::Id, id.u = addrs.data();
+        a.key = "addr", a.prefix = ",\"addr\":", a.kind = Kind::Addr, a.u = addrs.data();
+        id.key = "id", id.prefix = ",\"id\":", id.kind = Kind::Id, id.u = addrs.data();
         id.ref = {type};
-        ty.key = "type", ty.prefix = "\"type\":", ty.kind = Kind::Type;
+        ty.key = "type", ty.prefix = ",\"type\":", ty.kind = Kind::Type;
         ty.ref = {"\"" + type + "\""};
         cols.push_back(std::move(a));
         cols.push_back(std::move(id));
@@ -402,4 +439,11 @@ PYBIND11_MODULE(_wsnative, m) {
     m.def("json_to_cbor", &jsonToCbor, py::arg("json"), py::arg("prefix") = py::bytes(),
           "prefix + the JSON document (bytes-like) as CBOR, byte for byte what "
           "formats/cbor_out.py writes for the same document.");
+    m.def("gather_rows", &gatherRows, py::arg("image"), py::arg("starts"), py::arg("ends"),
+          py::arg("offs"), py::arg("base"), py::arg("size"), py::arg("addrs"), py::arg("off"),
+          py::arg("span"),
+          "(rows, inside): span bytes at each addrs + off through the direct map and the "
+          "image's physical ranges (gather.hpp).");
+    m.def("index_of", &indexOf, py::arg("sorted_keys"), py::arg("values"),
+          "Position of each value in sorted_keys, or -1.");
 }

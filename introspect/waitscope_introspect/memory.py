@@ -25,6 +25,11 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 import drgn
 import numpy as np
 
+try:  # bulk gathers in C++ (native/gather.hpp), when the build put them here
+    from . import _wsnative as _native  # type: ignore
+except ImportError:  # pragma: no cover - depends on the build
+    _native = None
+
 __all__ = (
     "KernelMemory",
     "Layout",
@@ -357,6 +362,18 @@ class KernelMemory:
             inside &= ~(self._bad(phys) | self._bad(phys + span - 1))
         return pos, inside, ok
 
+    @property
+    def _native_map(self) -> bool:
+        return self._map is not None and _native is not None
+
+    def _rows(self, addrs: np.ndarray, off: int, span: int) -> Tuple[np.ndarray, np.ndarray]:
+        """``(rows, inside)``: the ``span`` bytes at each ``addrs + off`` (one C++ call)."""
+        m = self._map
+        assert m is not None and _native is not None
+        return _native.gather_rows(
+            m.array, m.starts, m.ends, m.offs, self.base, self.size, addrs, off, span
+        )
+
     def _shifted(self, kind: str, r: int) -> np.ndarray:
         """A view of the arena as ``kind`` starting at byte ``r`` (aligned gathers
         at positions that are all ``r`` modulo the size: an ELF vmcore's
@@ -413,6 +430,14 @@ class KernelMemory:
         """
         addrs = np.asarray(addrs, np.uint64)
         size = _DTYPES[kind].itemsize
+        if self._native_map:
+            rows, inside = self._rows(addrs, off, size)
+            out = rows.view(_DTYPES[kind]).reshape(-1)
+            ok = addrs != 0
+            if not inside.all():
+                ok = ok.copy()
+                self._slow(addrs, np.nonzero(ok & ~inside)[0], off, kind, out, ok)
+            return out, ok
         pos, inside, ok = self.locate(addrs + np.uint64(off & 0xFFFFFFFFFFFFFFFF), size)
         ok = addrs != 0
         if inside.all():
@@ -429,12 +454,15 @@ class KernelMemory:
         """``size`` bytes at ``addrs + off`` for every address: an ``(n, size)`` array."""
         addrs = np.asarray(addrs, np.uint64)
         n = len(addrs)
-        pos, inside, ok = self.locate(addrs + np.uint64(off), size)
         ok = addrs != 0
-        out = np.zeros((n, size), np.uint8)
-        idx = np.nonzero(inside)[0]
-        if len(idx):
-            out[idx] = self._arena[pos[idx][:, None] + np.arange(size)[None, :]]
+        if self._native_map:
+            out, inside = self._rows(addrs, off, size)
+        else:
+            pos, inside, _ = self.locate(addrs + np.uint64(off), size)
+            out = np.zeros((n, size), np.uint8)
+            idx = np.nonzero(inside)[0]
+            if len(idx):
+                out[idx] = self._arena[pos[idx][:, None] + np.arange(size)[None, :]]
         rest = np.nonzero(ok & ~inside)[0]
         for i in rest.tolist():
             try:
@@ -463,9 +491,30 @@ class KernelMemory:
         hi = max(o + _DTYPES[k].itemsize for _, o, k in spec)
         lo &= ~7
         hi = (hi + 7) & ~7
+        cols: Dict[str, np.ndarray] = {}
+        if self._native_map:
+            # Each object's bytes [lo, hi) copied in one call; the members
+            # are columns of that (n, hi - lo) array.
+            rows, inside = self._rows(addrs, lo, hi - lo)
+            ok = addrs != 0
+            for p, o, k in spec:
+                dt = _DTYPES[k]
+                rel = o - lo
+                if rel % dt.itemsize == 0:
+                    cols[p] = rows.view(dt)[:, rel // dt.itemsize].copy()
+                else:
+                    cols[p] = rows[:, rel : rel + dt.itemsize].copy().view(dt).reshape(-1)
+            if inside.all():
+                return cols, ok
+            ok = ok.copy()
+            rest = np.nonzero(ok & ~inside)[0]
+            for p, o, k in spec:
+                v, o2 = self.gather(addrs[rest], o, k)
+                cols[p][rest] = v
+                ok[rest] &= o2
+            return cols, ok
         pos, inside, ok = self.locate(addrs + np.uint64(lo), hi - lo)
         ok = addrs != 0
-        cols: Dict[str, np.ndarray] = {}
         r = int(pos[0] & 7) if len(pos) else 0
         if inside.all() and not np.any((pos & 7) != r):
             # One gather of each object's words, then every field is a column.
@@ -520,6 +569,12 @@ def cstrings(rows: np.ndarray) -> List[str]:
 
 def index_of(sorted_keys: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Index of each value in ``sorted_keys``, or -1 when absent."""
+    if (
+        _native is not None
+        and sorted_keys.dtype == np.uint64
+        and getattr(values, "dtype", None) == np.uint64
+    ):
+        return _native.index_of(sorted_keys, values)
     if not len(sorted_keys):
         return np.full(len(values), -1, np.int64)
     pos = np.searchsorted(sorted_keys, values)
