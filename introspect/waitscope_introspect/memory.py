@@ -366,6 +366,12 @@ class KernelMemory:
     def _native_map(self) -> bool:
         return self._map is not None and _native is not None
 
+    @property
+    def bulk_rows(self) -> bool:
+        """Whether :meth:`gather_bytes` is one C++ copy per object (a mapped image):
+        then a block of neighbouring members costs what one member costs."""
+        return self._native_map
+
     def _rows(self, addrs: np.ndarray, off: int, span: int) -> Tuple[np.ndarray, np.ndarray]:
         """``(rows, inside)``: the ``span`` bytes at each ``addrs + off`` (one C++ call)."""
         m = self._map

@@ -258,8 +258,8 @@ def eventpolls_gather(kv: KernelView, eps: np.ndarray) -> EpBatch:
     counts = np.bincount(rr, minlength=len(epi)) if len(epi) else np.zeros(0, np.int64)
     pwq_offsets = np.zeros(len(epi) + 1, np.int64)
     np.cumsum(counts, out=pwq_offsets[1:])
-    whead, _ = mem.gather(pp, lp.off("whead"), "u64")
-    base, _ = mem.gather(pp, lp.off("base"), "u64")
+    pf, _ = mem.fields(lp, pp, ("whead", "base"))
+    whead, base = pf["whead"], pf["base"]
     return EpBatch(
         eps,
         epf,

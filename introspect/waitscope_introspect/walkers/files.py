@@ -195,19 +195,27 @@ def _file_names(kv, files, dentries, kind, ino, ok) -> Tuple[List[Optional[str]]
     """
     ld = kv.layouts["struct dentry"]
     n = len(files)
-    name_ptr, ok1 = kv.mem.gather(dentries, ld.off("d_name.name"), "u64")
+    name_off = ld.off("d_name.name")
     inline_off = ld.off("d_iname")
     inline_len = ld.msize("d_iname")
-    if inline_len % 8 == 0 and inline_off % 8 == 0:
-        # Eight bytes at a time: much cheaper than a byte gather.
-        words, ok2 = [], ok1.copy()
-        for w in range(inline_len // 8):
-            v, o = kv.mem.gather(dentries, inline_off + 8 * w, "u64")
-            words.append(v)
-            ok2 &= o
-        raw = np.stack(words, axis=1).view(np.uint8) if words else np.zeros((n, 0), np.uint8)
+    if kv.mem.bulk_rows and 0 <= inline_off - name_off <= 64:
+        # The name pointer and the inline name in one copy per dentry.
+        block, ok1 = kv.mem.gather_bytes(dentries, name_off, inline_off + inline_len - name_off)
+        name_ptr = block[:, :8].copy().view(np.uint64).reshape(-1)
+        raw = block[:, inline_off - name_off :]
+        ok2 = ok1
     else:
-        raw, ok2 = kv.mem.gather_bytes(dentries, inline_off, inline_len)
+        name_ptr, ok1 = kv.mem.gather(dentries, name_off, "u64")
+        if inline_len % 8 == 0 and inline_off % 8 == 0:
+            # Eight bytes at a time: much cheaper than a byte gather.
+            words, ok2 = [], ok1.copy()
+            for w in range(inline_len // 8):
+                v, o = kv.mem.gather(dentries, inline_off + 8 * w, "u64")
+                words.append(v)
+                ok2 &= o
+            raw = np.stack(words, axis=1).view(np.uint8) if words else np.zeros((n, 0), np.uint8)
+        else:
+            raw, ok2 = kv.mem.gather_bytes(dentries, inline_off, inline_len)
     inline = ok & ok1 & ok2 & (name_ptr == dentries + np.uint64(inline_off))
     by_inode = np.isin(kind, NAMED_BY_INODE)
     by_path = np.isin(kind, NAMED_BY_PATH)
