@@ -9,6 +9,7 @@
 // (json_cbor.hpp), and the bulk reads of memory.py (gather.hpp).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 #include <sys/mman.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -488,6 +489,11 @@ PYBIND11_MODULE(_wsnative, m) {
           py::arg("span"),
           "(rows, inside): span bytes at each addrs + off through the direct map and the "
           "image's physical ranges (gather.hpp).");
+    m.def("gather_cols", &gatherCols, py::arg("image"), py::arg("starts"), py::arg("ends"),
+          py::arg("offs"), py::arg("base"), py::arg("size"), py::arg("addrs"), py::arg("off"),
+          py::arg("span"), py::arg("members"),
+          "(columns, inside): gather_rows written as one byte column per (offset, width) "
+          "member (gather.hpp).");
     m.def("index_of", &indexOf, py::arg("sorted_keys"), py::arg("values"),
           "Position of each value in sorted_keys, or -1.");
 }

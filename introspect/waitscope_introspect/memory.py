@@ -499,17 +499,24 @@ class KernelMemory:
         hi = (hi + 7) & ~7
         cols: Dict[str, np.ndarray] = {}
         if self._native_map:
-            # Each object's bytes [lo, hi) copied in one call; the members
-            # are columns of that (n, hi - lo) array.
-            rows, inside = self._rows(addrs, lo, hi - lo)
+            # One C++ pass over the objects writes every member's column.
+            m = self._map
+            assert m is not None and _native is not None
+            raw, inside = _native.gather_cols(
+                m.array,
+                m.starts,
+                m.ends,
+                m.offs,
+                self.base,
+                self.size,
+                addrs,
+                lo,
+                hi - lo,
+                [(o - lo, _DTYPES[k].itemsize) for _, o, k in spec],
+            )
             ok = addrs != 0
-            for p, o, k in spec:
-                dt = _DTYPES[k]
-                rel = o - lo
-                if rel % dt.itemsize == 0:
-                    cols[p] = rows.view(dt)[:, rel // dt.itemsize].copy()
-                else:
-                    cols[p] = rows[:, rel : rel + dt.itemsize].copy().view(dt).reshape(-1)
+            for (p, _, k), col in zip(spec, raw):
+                cols[p] = col.view(_DTYPES[k])
             if inside.all():
                 return cols, ok
             ok = ok.copy()

@@ -24,6 +24,7 @@ from ..kernel import KernelView
 
 __all__ = (
     "RbForest",
+    "rbforest_by_address",
     "rbtree_check",
     "rbtree_for_each_node",
     "rbtrees_gather",
@@ -57,7 +58,7 @@ def rbtree_for_each_node(root: drgn.Object) -> Iterator[Tuple[drgn.Object, str, 
 
 
 class RbForest(NamedTuple):
-    """Nodes of several trees, in breadth-first order (index = row)."""
+    """Nodes of several trees, a row each: breadth-first, or by address (rbforest_by_address)."""
 
     node: np.ndarray  # rb_node addresses (uint64)
     tree: np.ndarray  # index of the tree (int64)
@@ -151,6 +152,37 @@ def rbtrees_gather(kv: KernelView, roots: np.ndarray, cap: int) -> RbForest:
         own_r = np.where(right[lv] >= 0, size[np.maximum(right[lv], 0)], 0)
         index[lv] = np.where(side[lv] < 0, index[p] - 1 - own_r, index[p] + 1 + own_l)
     return RbForest(node, tree, pcv, left, right, parent, dep, index, ok, truncated)
+
+
+def rbforest_by_address(forest: RbForest) -> RbForest:
+    """
+    The same forest with its rows in node address order (rows of parents and
+    children renumbered): members gathered for the nodes then walk memory
+    forwards, and a table of them is already sorted.
+    """
+    n = len(forest.node)
+    if n < 2 or np.all(forest.node[1:] > forest.node[:-1]):
+        return forest
+    order = np.argsort(forest.node, kind="stable")
+    new_row = np.empty(n, np.int64)
+    new_row[order] = np.arange(n, dtype=np.int64)
+
+    def rows(r: np.ndarray) -> np.ndarray:
+        r = r[order]
+        return np.where(r >= 0, new_row[np.maximum(r, 0)], -1)
+
+    return RbForest(
+        forest.node[order],
+        forest.tree[order],
+        forest.parent_color[order],
+        rows(forest.left),
+        rows(forest.right),
+        rows(forest.parent),
+        forest.depth[order],
+        forest.index[order],
+        forest.ok[order],
+        forest.truncated,
+    )
 
 
 def rbtree_check(forest: RbForest, keys: Tuple[np.ndarray, ...] = ()) -> List[str]:
