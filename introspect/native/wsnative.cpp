@@ -68,6 +68,7 @@ struct Column {
     std::vector<Lit> refLit;      // ref as literals (sc/rc/type)
     std::vector<Lit> idHead;      // "type:0x per ref (r/rv/rl/id)
     std::vector<Column> sub;      // o / ol
+    bool mayBeAbsent = false;     // has() must be asked (else every row has a value)
 };
 
 /// The literal forms of a column's ref texts.
@@ -129,6 +130,8 @@ Column parse(const std::string& key, const py::tuple& spec, std::vector<py::obje
         }
     }
     finish(c);
+    c.mayBeAbsent = c.present || c.kind == Kind::S || c.kind == Kind::J || c.kind == Kind::RAW ||
+                    c.kind == Kind::SC || c.kind == Kind::RC;
     if (!sub.is_none()) {
         for (auto item : py::list(sub)) {
             auto t = item.cast<py::tuple>();
@@ -394,7 +397,7 @@ public:
         // turned into the opening brace (no per-member "first" test).
         const size_t start = m_out.size();
         for (const auto& c : cols) {
-            if (!has(c, row))
+            if (c.mayBeAbsent && !has(c, row))
                 continue;
             m_out.append(c.prefix);
             value(c, row);
@@ -494,6 +497,15 @@ PYBIND11_MODULE(_wsnative, m) {
           py::arg("span"), py::arg("members"),
           "(columns, inside): gather_rows written as one byte column per (offset, width) "
           "member (gather.hpp).");
+    m.def("walk_rbtrees", &walkRbtrees, py::arg("image"), py::arg("starts"), py::arg("ends"),
+          py::arg("offs"), py::arg("base"), py::arg("size"), py::arg("roots"), py::arg("cap"),
+          py::arg("max_depth"), py::arg("off_pc"), py::arg("off_left"), py::arg("off_right"),
+          "The red-black trees under roots, bounded and cycle-safe (gather.hpp).");
+    py::class_<PyAddrIndex>(m, "AddrIndex",
+                            "index_of(sorted_keys, ...) with the keys' hash table kept")
+        .def(py::init<const CArray<uint64_t>&>(), py::arg("sorted_keys"))
+        .def("find", &PyAddrIndex::find, py::arg("values"),
+             "Position of each value in the keys (the first of equal ones), or -1.");
     m.def("index_of", &indexOf, py::arg("sorted_keys"), py::arg("values"),
           "Position of each value in sorted_keys, or -1.");
 }

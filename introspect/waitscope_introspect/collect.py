@@ -19,7 +19,7 @@ import drgn
 import numpy as np
 
 from .kernel import KernelView
-from .memory import index_of
+from .memory import AddrIndex
 from .snapshot import SnapshotBuilder, obj_id
 from .walkers.crash import crash_read
 from .walkers.epoll import EpBatch, eventpolls_gather
@@ -307,6 +307,7 @@ def collect(
 def _stub_missing(b: SnapshotBuilder, tables) -> None:
     """Every id referenced but not walked becomes an object marked partial."""
     have: Dict[str, np.ndarray] = {t.type: t.sorted_addrs() for t in tables}
+    indexes: Dict[str, AddrIndex] = {}
     missing: Dict[str, List[np.ndarray]] = {}
 
     def check(type_: str, data: np.ndarray) -> None:
@@ -317,7 +318,10 @@ def _stub_missing(b: SnapshotBuilder, tables) -> None:
         if h is None:
             missing.setdefault(type_, []).append(data)
             return
-        i = index_of(h, data)
+        ix = indexes.get(type_)
+        if ix is None:
+            ix = indexes[type_] = AddrIndex(h)
+        i = ix.find(data)
         if (i < 0).any():
             missing.setdefault(type_, []).append(data[i < 0])
 

@@ -31,6 +31,7 @@ except ImportError:  # pragma: no cover - depends on the build
     _native = None
 
 __all__ = (
+    "AddrIndex",
     "KernelMemory",
     "Layout",
     "LayoutCache",
@@ -380,6 +381,38 @@ class KernelMemory:
             m.array, m.starts, m.ends, m.offs, self.base, self.size, addrs, off, span
         )
 
+    def walk_rbtrees(
+        self,
+        roots: np.ndarray,
+        cap: int,
+        max_depth: int,
+        off_pc: int,
+        off_left: int,
+        off_right: int,
+    ) -> Optional[tuple]:
+        """
+        The C++ walk of red-black trees (native/gather.hpp: walk_rbtrees), or
+        None when this memory is no mapped image or a node lies outside it.
+        """
+        m = self._map
+        if m is None or _native is None:
+            return None
+        out = _native.walk_rbtrees(
+            m.array,
+            m.starts,
+            m.ends,
+            m.offs,
+            self.base,
+            self.size,
+            np.asarray(roots, np.uint64),
+            cap,
+            max_depth,
+            off_pc,
+            off_left,
+            off_right,
+        )
+        return out[:-1] if out[-1] else None
+
     def _shifted(self, kind: str, r: int) -> np.ndarray:
         """A view of the arena as ``kind`` starting at byte ``r`` (aligned gathers
         at positions that are all ``r`` modulo the size: an ELF vmcore's
@@ -593,6 +626,24 @@ def index_of(sorted_keys: np.ndarray, values: np.ndarray) -> np.ndarray:
     pos = np.searchsorted(sorted_keys, values)
     pos[pos >= len(sorted_keys)] = 0
     return np.where(sorted_keys[pos] == values, pos, -1)
+
+
+class AddrIndex:
+    """:func:`index_of` against one set of sorted keys, asked many times (the
+    C++ hash table of the keys is built once)."""
+
+    def __init__(self, sorted_keys: np.ndarray) -> None:
+        self.keys = sorted_keys
+        self._native = None
+        if _native is not None and sorted_keys.dtype == np.uint64:
+            self._native = _native.AddrIndex(sorted_keys)
+
+    def find(self, values: np.ndarray) -> np.ndarray:
+        """Index of each value in the keys, or -1 when absent."""
+        values = np.asarray(values, np.uint64)
+        if self._native is not None:
+            return self._native.find(values)
+        return index_of(self.keys, values)
 
 
 def concat(parts: Sequence[np.ndarray], dtype=np.uint64) -> np.ndarray:

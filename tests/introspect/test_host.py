@@ -231,6 +231,59 @@ def test_rbforest_by_address():
     assert rbtree_check(f, keys(f)) == [] and rbtree_check(g, keys(g)) == []
 
 
+def _rb_image(links):
+    """A fake direct map of rb_nodes: {phys: (parent_color, right, left)} -> image."""
+    img = np.zeros(0x1000, np.uint8)
+    words = img.view(np.uint64)
+    for phys, (pc, right, left) in links.items():
+        words[phys // 8 : phys // 8 + 3] = [pc, right, left]
+    return img
+
+
+def test_native_rbtree_walk_is_bounded_and_cycle_safe():
+    """walk_rbtrees (C++): a valid tree in order; cycles, caps and nodes outside the image."""
+    from waitscope_introspect.formats.json_out import native
+
+    assert native is not None, "the _wsnative module is not built (cmake --build)"
+    base = 0xFFFF888000000000
+    a, b, c = (base + p for p in (0x100, 0x200, 0x300))
+    z = np.zeros(1, np.int64)
+    ranges = (z, np.array([0x1000], np.int64), z, base, 0x1000)
+
+    def walk(links, roots, cap=1 << 20, max_depth=256):
+        return native.walk_rbtrees(
+            _rb_image(links), *ranges, np.array(roots, np.uint64), cap, max_depth, 0, 16, 8
+        )
+
+    # B(b) with left a, right c (layout: parent_color, rb_right, rb_left)
+    valid = {0x200: (1, c, a), 0x100: (b, 0, 0), 0x300: (b, 0, 0)}
+    node, tree, pc, left, right, parent, depth, index, trunc, complete = walk(valid, [b])
+    assert complete and not trunc.any()
+    assert {int(n): int(i) for n, i in zip(node, index)} == {a: 0, b: 1, c: 2}
+    r = {int(n): k for k, n in enumerate(node)}
+    assert left[r[b]] == r[a] and right[r[b]] == r[c] and parent[r[a]] == r[b]
+    assert depth[r[b]] == 0 and depth[r[c]] == 1
+    # c's left child is the root again (a cycle), a's right is itself: each
+    # node walked once, the tree marked truncated, no hang.
+    cyclic = {0x200: (1, c, a), 0x100: (b, a, 0), 0x300: (b, 0, b)}
+    node, *_, trunc, complete = walk(cyclic, [b, b])
+    assert complete and trunc.tolist() == [True, True] and sorted(node.tolist()) == [a, b, c]
+    # caps: nodes and depth
+    *_, trunc, complete = walk(valid, [b], cap=2)
+    assert complete and trunc.tolist() == [True]
+    *_, trunc, complete = walk(valid, [b], max_depth=1)
+    assert complete and trunc.tolist() == [True]
+    # a child outside the image: not complete (the caller walks with drgn)
+    outside = {0x200: (1, base + 0x5000, a), 0x100: (b, 0, 0)}
+    *_, complete = walk(outside, [b])
+    assert not complete
+    # empty trees and bad offsets
+    node, *_, trunc, complete = walk(valid, [0, 0])
+    assert complete and len(node) == 0 and not trunc.any()
+    with pytest.raises(ValueError):
+        native.walk_rbtrees(_rb_image(valid), *ranges, np.array([b], np.uint64), 9, 9, 0, 3, 8)
+
+
 # -- bad inputs -----------------------------------------------------------------
 
 

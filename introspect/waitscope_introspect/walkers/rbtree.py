@@ -77,11 +77,29 @@ def rbtrees_gather(kv: KernelView, roots: np.ndarray, cap: int) -> RbForest:
     Walk the trees whose root nodes are ``roots`` (``struct rb_node *``, 0 = empty).
 
     Bounded: at most ``cap`` nodes per call and :data:`MAX_DEPTH` levels, so a
-    corrupt tree (a cycle) ends in ``truncated`` rather than a hang.
+    corrupt tree (a cycle) ends in ``truncated`` rather than a hang. From a
+    mapped image (ELF vmcore, lab RAM) the walk is done in C++, in order
+    rather than breadth first (same nodes, links and positions); elsewhere,
+    or when a node lies outside the image, level by level here.
     """
     lay = kv.layouts["struct rb_node"]
     roots = np.asarray(roots, np.uint64)
     ntrees = len(roots)
+    # From a mapped image: one C++ in-order walk (which also stops at a node
+    # seen before, so a cycle costs no more than the tree).
+    walked = kv.mem.walk_rbtrees(
+        roots,
+        cap,
+        MAX_DEPTH,
+        lay.off("__rb_parent_color"),
+        lay.off("rb_left"),
+        lay.off("rb_right"),
+    )
+    if walked is not None:
+        node, tree, pc, left, right, parent, depth, index, truncated = walked
+        return RbForest(
+            node, tree, pc, left, right, parent, depth, index, np.ones(len(node), bool), truncated
+        )
     rows = np.nonzero(roots)[0]
     f_addr = roots[rows]
     f_tree = rows.astype(np.int64)
@@ -163,7 +181,11 @@ def rbforest_by_address(forest: RbForest) -> RbForest:
     n = len(forest.node)
     if n < 2 or np.all(forest.node[1:] > forest.node[:-1]):
         return forest
-    order = np.argsort(forest.node, kind="stable")
+    order = np.argsort(forest.node)
+    sn = forest.node[order]
+    if not np.all(sn[1:] > sn[:-1]):
+        # A node reached twice (a cycle): keep the walk's order among equals.
+        order = np.argsort(forest.node, kind="stable")
     new_row = np.empty(n, np.int64)
     new_row[order] = np.arange(n, dtype=np.int64)
 
