@@ -187,7 +187,10 @@ public:
     }
     void append(const char* s) { append(s, std::strlen(s)); }
     size_t size() const { return m_n; }
-    char& at(size_t i) { return m_p[i]; }
+    char* data() const { return m_p; }
+    size_t ready() const { return m_ready; }
+    /// Sets the size after bytes were written through data() (n <= ready()).
+    void resize(size_t n) { m_n = n; }
     /// Hand the bytes to a numpy array that unmaps them (no copy).
     py::array_t<uint8_t> release() {
         struct Mapping {
@@ -245,31 +248,70 @@ private:
 
 namespace {
 
+/// The write position and the end of the room prepared after it, passed and
+/// returned by value (two registers): through the buffer's members, every
+/// char store could alias the position, reloaded and stored each time.
+struct Cur {
+    char* w;
+    char* ready;
+};
+
 class Writer {
 public:
     explicit Writer(Buf& out) : m_out(out) {}
 
-    void u64(uint64_t v) {
-        char buf[24];
-        auto r = std::to_chars(buf, buf + sizeof buf, v);
-        m_out.append(buf, static_cast<size_t>(r.ptr - buf));
+    Cur begin() const { return Cur{m_out.data() + m_out.size(), m_out.data() + m_out.ready()}; }
+    void end(Cur c) { m_out.resize(static_cast<size_t>(c.w - m_out.data())); }
+
+    /// Room for k more bytes at c.w.
+    [[gnu::always_inline]] Cur room(Cur c, size_t k) {
+        if (__builtin_expect(c.w + k > c.ready, 0))
+            c = more(c, k);
+        return c;
     }
-    void i64(int64_t v) {
-        char buf[24];
-        auto r = std::to_chars(buf, buf + sizeof buf, v);
-        m_out.append(buf, static_cast<size_t>(r.ptr - buf));
+    [[gnu::always_inline]] static Cur put(Cur c, char ch) {
+        *c.w++ = ch;
+        return c;
     }
-    void hex(uint64_t v) {
-        // "0x" and the lower-case digits without leading zeros (as Python's
-        // format(v, "x")), written straight into the buffer.
-        char* out = m_out.tail(18);
-        out[0] = '0';
-        out[1] = 'x';
-        int n = v ? (67 - __builtin_clzll(v)) / 4 : 1;
+    [[gnu::always_inline]] Cur chars(Cur c, const char* s, size_t k) {
+        c = room(c, k);
+        std::memcpy(c.w, s, k);
+        c.w += k;
+        return c;
+    }
+    [[gnu::always_inline]] Cur lit(Cur c, const Lit& l) {
+        if (__builtin_expect(l.n > Lit::Slack, 0))
+            return chars(c, l.s.data(), l.n);
+        c = room(c, Lit::Slack);
+        std::memcpy(c.w, l.s.data(), Lit::Slack);
+        c.w += l.n;
+        return c;
+    }
+    [[gnu::always_inline]] Cur u64(Cur c, uint64_t v) {
+        c = room(c, 24);
+        c.w = std::to_chars(c.w, c.w + 24, v).ptr;
+        return c;
+    }
+    [[gnu::always_inline]] Cur i64(Cur c, int64_t v) {
+        c = room(c, 24);
+        c.w = std::to_chars(c.w, c.w + 24, v).ptr;
+        return c;
+    }
+    /// "0x" and the lower-case digits without leading zeros (as Python's
+    /// format(v, "x")), in quotes.
+    [[gnu::always_inline]] Cur hex(Cur c, uint64_t v) {
+        c = room(c, 20);
+        char* out = c.w;
+        out[0] = '"';
+        out[1] = '0';
+        out[2] = 'x';
+        const int n = v ? (67 - __builtin_clzll(v)) / 4 : 1;
         char digits[32] = {}; // 16 digits, then room for the fixed-size copy below
         hex16(v, digits);
-        std::memcpy(out + 2, digits + 16 - n, 16); // 16 - n bytes past the digits: not committed
-        m_out.commit(static_cast<size_t>(2 + n));
+        std::memcpy(out + 3, digits + 16 - n, 16); // 16 - n bytes past the digits: not kept
+        out[3 + n] = '"';
+        c.w += 4 + n;
+        return c;
     }
     /// The 16 hex digits of v, most significant first (SSE2: every nibble at once).
     static void hex16(uint64_t v, char* out) {
@@ -290,26 +332,25 @@ public:
 #endif
     }
     /// "type:0x<hex>" (head is its "type:0x part), or null for 0.
-    void id(const Lit& head, uint64_t v) {
-        if (!v) {
-            m_out.append("null", 4);
-            return;
-        }
-        m_out.append(head);
-        char* out = m_out.tail(17);
+    [[gnu::always_inline]] Cur id(Cur c, const Lit& head, uint64_t v) {
+        if (!v)
+            return chars(c, "null", 4);
+        c = lit(c, head);
+        c = room(c, 17);
         const int n = (67 - __builtin_clzll(v)) / 4;
         char digits[32] = {};
         hex16(v, digits);
-        std::memcpy(out, digits + 16 - n, 16);
-        out[n] = '"';
-        m_out.commit(static_cast<size_t>(n) + 1);
+        std::memcpy(c.w, digits + 16 - n, 16);
+        c.w[n] = '"';
+        c.w += n + 1;
+        return c;
     }
-    void pystr(py::handle s) {
+    Cur pystr(Cur c, py::handle s) {
         Py_ssize_t n = 0;
         const char* p = PyUnicode_AsUTF8AndSize(s.ptr(), &n);
         if (!p)
             throw py::error_already_set();
-        m_out.append(p, static_cast<size_t>(n));
+        return chars(c, p, static_cast<size_t>(n));
     }
 
     /// Whether column c has a value at row (absent keys are skipped).
@@ -329,87 +370,74 @@ public:
         }
     }
 
-    void value(const Column& c, size_t row) {
-        switch (c.kind) {
+    Cur value(Cur c, const Column& col, size_t row) {
+        switch (col.kind) {
         case Kind::U:
-            u64(c.u[row]);
-            break;
+            return u64(c, col.u[row]);
         case Kind::I:
-            i64(c.i[row]);
-            break;
+            return i64(c, col.i[row]);
         case Kind::B:
-            if (c.b[row])
-                m_out.append("true", 4);
-            else
-                m_out.append("false", 5);
-            break;
+            return col.b[row] ? chars(c, "true", 4) : chars(c, "false", 5);
         case Kind::X:
         case Kind::Addr:
-            m_out.push_back('"');
-            hex(c.u[row]);
-            m_out.push_back('"');
-            break;
+            return hex(c, col.u[row]);
         case Kind::R:
         case Kind::Id:
-            id(c.idHead[0], c.u[row]);
-            break;
+            return id(c, col.idHead[0], col.u[row]);
         case Kind::RV:
-            id(c.idHead[static_cast<size_t>(c.offsets[row])], c.u[row]);
-            break;
+            return id(c, col.idHead[static_cast<size_t>(col.offsets[row])], col.u[row]);
         case Kind::SC:
         case Kind::RC:
-            m_out.append(c.refLit[static_cast<size_t>(c.i[row])]);
-            break;
+            return lit(c, col.refLit[static_cast<size_t>(col.i[row])]);
         case Kind::Type:
-            m_out.append(c.refLit[0]);
-            break;
+            return lit(c, col.refLit[0]);
         case Kind::S:
         case Kind::J:
         case Kind::RAW:
-            pystr(PyList_GET_ITEM(c.items.ptr(), static_cast<Py_ssize_t>(row)));
-            break;
+            return pystr(c, PyList_GET_ITEM(col.items.ptr(), static_cast<Py_ssize_t>(row)));
         case Kind::RL:
-            m_out.push_back('[');
-            for (int64_t e = c.offsets[row]; e < c.offsets[row + 1]; ++e) {
-                if (e > c.offsets[row])
-                    m_out.push_back(',');
-                id(c.idHead[0], c.u[e]);
+        case Kind::OL: {
+            c = put(room(c, 1), '[');
+            for (int64_t e = col.offsets[row]; e < col.offsets[row + 1]; ++e) {
+                if (e > col.offsets[row])
+                    c = put(room(c, 1), ',');
+                c = col.kind == Kind::RL ? id(c, col.idHead[0], col.u[e])
+                                         : object(c, col.sub, static_cast<size_t>(e));
             }
-            m_out.push_back(']');
-            break;
-        case Kind::O:
-            object(c.sub, row);
-            break;
-        case Kind::OL:
-            m_out.push_back('[');
-            for (int64_t e = c.offsets[row]; e < c.offsets[row + 1]; ++e) {
-                if (e > c.offsets[row])
-                    m_out.push_back(',');
-                object(c.sub, static_cast<size_t>(e));
-            }
-            m_out.push_back(']');
-            break;
+            return put(room(c, 1), ']');
         }
+        case Kind::O:
+            return object(c, col.sub, row);
+        }
+        return c;
     }
 
-    void object(const std::vector<Column>& cols, size_t row) {
+    Cur object(Cur c, const std::vector<Column>& cols, size_t row) {
         // Every member is written as ,"key":value; the first comma is then
-        // turned into the opening brace (no per-member "first" test).
-        const size_t start = m_out.size();
-        for (const auto& c : cols) {
-            if (c.mayBeAbsent && !has(c, row))
+        // turned into the opening brace (no per-member "first" test). The
+        // buffer may move meanwhile: the start is kept as an offset.
+        const auto start = static_cast<size_t>(c.w - m_out.data());
+        for (const auto& col : cols) {
+            if (col.mayBeAbsent && !has(col, row))
                 continue;
-            m_out.append(c.prefix);
-            value(c, row);
+            c = lit(c, col.prefix);
+            c = value(c, col, row);
         }
-        if (m_out.size() == start)
-            m_out.push_back('{');
+        c = room(c, 2);
+        char* first = m_out.data() + start;
+        if (c.w == first)
+            c = put(c, '{');
         else
-            m_out.at(start) = '{';
-        m_out.push_back('}');
+            *first = '{';
+        return put(c, '}');
     }
 
 private:
+    [[gnu::noinline]] Cur more(Cur c, size_t k) {
+        end(c);
+        m_out.reserveMore(k);
+        return begin();
+    }
     Buf& m_out;
 };
 
@@ -452,12 +480,14 @@ py::array_t<uint8_t> encodeObjects(const py::list& tables, const std::string& pr
             n = static_cast<size_t>(p.size());
         }
         Writer w(out);
+        Cur c = w.begin();
         for (size_t i = 0; i < n; ++i) {
             if (!firstLine)
-                out.append(",\n", 2);
+                c = w.chars(c, ",\n", 2);
             firstLine = false;
-            w.object(cols, perm ? static_cast<size_t>(perm[i]) : i);
+            c = w.object(c, cols, perm ? static_cast<size_t>(perm[i]) : i);
         }
+        w.end(c);
     }
     out.append(suffix);
     return out.release();
