@@ -231,6 +231,33 @@ def test_rbforest_by_address():
     assert rbtree_check(f, keys(f)) == [] and rbtree_check(g, keys(g)) == []
 
 
+def test_rbforest_inorder_is_the_lexsort():
+    """rbforest_inorder: the scatter equals np.lexsort((index, tree)), ties included."""
+    from waitscope_introspect.walkers.rbtree import RbForest, rbforest_inorder
+
+    rng = np.random.default_rng(5)
+    tree = np.repeat(np.arange(4, dtype=np.int64), [3, 0, 5, 2])
+    index = np.concatenate([rng.permutation(k) for k in (3, 5, 2)]).astype(np.int64)
+    n = len(tree)
+    perm = rng.permutation(n)
+    z = np.zeros(n, np.int64)
+    f = RbForest(
+        np.arange(n, dtype=np.uint64),
+        tree[perm],
+        z.astype(np.uint64),
+        z,
+        z,
+        z,
+        z,
+        index[perm],
+        np.ones(n, bool),
+        np.zeros(4, bool),
+    )
+    assert rbforest_inorder(f).tolist() == np.lexsort((f.index, f.tree)).tolist()
+    tied = f._replace(index=np.where(f.index == 1, 0, f.index))  # two rows at position 0
+    assert rbforest_inorder(tied).tolist() == np.lexsort((tied.index, tied.tree)).tolist()
+
+
 def _rb_image(links):
     """A fake direct map of rb_nodes: {phys: (parent_color, right, left)} -> image."""
     img = np.zeros(0x1000, np.uint8)

@@ -25,6 +25,7 @@ from ..kernel import KernelView
 __all__ = (
     "RbForest",
     "rbforest_by_address",
+    "rbforest_inorder",
     "rbtree_check",
     "rbtree_for_each_node",
     "rbtrees_gather",
@@ -207,6 +208,27 @@ def rbforest_by_address(forest: RbForest) -> RbForest:
     )
 
 
+def rbforest_inorder(forest: RbForest) -> np.ndarray:
+    """
+    The rows sorted by tree, then in-order position: what
+    ``np.lexsort((forest.index, forest.tree))`` gives, by one scatter when the
+    positions number each tree's rows 0, 1, ... (always, unless a corrupt
+    tree's walk gave two rows one position: then by the sort).
+    """
+    n = len(forest.node)
+    if not n:
+        return np.zeros(0, np.int64)
+    counts = np.bincount(forest.tree, minlength=len(forest.truncated))
+    start = np.zeros(len(counts), np.int64)
+    np.cumsum(counts[:-1], out=start[1:])
+    if forest.index.min() >= 0 and np.all(forest.index < counts[forest.tree]):
+        order = np.full(n, -1, np.int64)
+        order[start[forest.tree] + forest.index] = np.arange(n, dtype=np.int64)
+        if order.min() >= 0:
+            return order
+    return np.lexsort((forest.index, forest.tree))
+
+
 def rbtree_check(forest: RbForest, keys: Tuple[np.ndarray, ...] = ()) -> List[str]:
     """
     Check the red-black invariants of every walked tree.
@@ -254,7 +276,7 @@ def rbtree_check(forest: RbForest, keys: Tuple[np.ndarray, ...] = ()) -> List[st
             )
         bh[lv] = lb + black[lv]
     if keys:
-        order = np.lexsort((forest.index, forest.tree))
+        order = rbforest_inorder(forest)
         t = forest.tree[order]
         same = t[1:] == t[:-1]
         ks = [k[order] for k in keys]
