@@ -19,7 +19,7 @@ import drgn
 import numpy as np
 
 from .kernel import KernelView
-from .memory import index_of
+from .memory import AddrIndex
 from .snapshot import SnapshotBuilder, obj_id
 from .walkers.crash import crash_read
 from .walkers.epoll import EpBatch, eventpolls_gather
@@ -164,6 +164,8 @@ def collect(
         file_set.append(files)
 
     # -- rounds: files -> eventpolls -> files ..., heads -> owners ... ------------
+    # seen_*, pending_files, pending_eps and the head set's addresses are kept
+    # sorted and without duplicates: set operations on them need no sort.
     tasks_sorted = np.array(sorted(all_tasks), np.uint64)
     seen_files = np.zeros(0, np.uint64)
     seen_eps = np.zeros(0, np.uint64)
@@ -174,13 +176,13 @@ def collect(
     walk_mod_heads = True
     le = kv.layouts["struct eventpoll"]
     for rnd in range(MAX_ROUNDS):
-        pending_files = np.setdiff1d(pending_files, seen_files)
+        pending_files = np.setdiff1d(pending_files, seen_files, assume_unique=True)
         pending_files = pending_files[pending_files != 0]
         if len(pending_files):
             fb = files_gather(kv, pending_files)
             c.filebatches.append(fb)
             c.watchers.append(file_watchers_gather(kv, fb))
-            seen_files = np.union1d(seen_files, pending_files)
+            seen_files = _union_sorted(seen_files, pending_files)
             priv = fb.f["private_data"]
             pending_eps = np.union1d(pending_eps, priv[(fb.kind == FK["eventpoll"]) & fb.ok])
             for kind in ("pipe", "fifo", "eventfd", "socket", "timerfd", "vpoll"):
@@ -193,13 +195,13 @@ def collect(
                 c.privates.append(pb)
                 for member, hs in pb.heads.items():
                     c.heads.add(hs, pb.type, pb.addrs, member.split(".")[0])
-        pending_eps = np.setdiff1d(pending_eps, seen_eps)
+        pending_eps = np.setdiff1d(pending_eps, seen_eps, assume_unique=True)
         pending_eps = pending_eps[pending_eps != 0]
         new_files = np.zeros(0, np.uint64)
         if len(pending_eps):
             eb = eventpolls_gather(kv, pending_eps)
             c.epbatches.append(eb)
-            seen_eps = np.union1d(seen_eps, pending_eps)
+            seen_eps = _union_sorted(seen_eps, pending_eps)
             c.heads.add(pending_eps + np.uint64(le.off("wq")), "eventpoll", pending_eps, "wq")
             c.heads.add(
                 pending_eps + np.uint64(le.off("poll_wait")), "eventpoll", pending_eps, "poll_wait"
@@ -220,12 +222,12 @@ def collect(
                 c.caps[name] = cap
             c.caps["modules.simrupt"] = walk_simrupt(kv, b, c.heads)
             c.timings["modules_ms"] = (time.perf_counter() - t_m) * 1000
-        heads = np.setdiff1d(c.heads.arrays()[0], seen_heads)
+        heads = np.setdiff1d(c.heads.arrays()[0], seen_heads, assume_unique=True)
         if len(heads):
             wb = wait_heads_gather(kv, heads)
             owners = wait_entries_decode(kv, wb, tasks_sorted)
             c.waits.append((wb, owners))
-            seen_heads = np.union1d(seen_heads, heads)
+            seen_heads = _union_sorted(seen_heads, heads)
             # Owners reached for the first time: epitems of other epolls, tasks.
             foreign = owners.owner[owners.owner_type == 1]
             if len(foreign):
@@ -236,9 +238,11 @@ def collect(
             extra_tasks.update(a for a in towners.tolist() if a and a not in c.tasks)
             pf = owners.poll_file[owners.poll_file != 0]
             new_files = np.concatenate([new_files, pf])
-        pending_files = np.setdiff1d(np.union1d(pending_files, new_files), seen_files)
-        pending_eps = np.setdiff1d(pending_eps, seen_eps)
-        more_heads = len(np.setdiff1d(c.heads.arrays()[0], seen_heads))
+        pending_files = np.setdiff1d(
+            np.union1d(pending_files, new_files), seen_files, assume_unique=True
+        )
+        pending_eps = np.setdiff1d(pending_eps, seen_eps, assume_unique=True)
+        more_heads = len(np.setdiff1d(c.heads.arrays()[0], seen_heads, assume_unique=True))
         if not len(pending_files) and not len(pending_eps) and not more_heads:
             break
     else:
@@ -304,9 +308,21 @@ def collect(
     return c
 
 
+def _union_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The sorted union of two sorted arrays without duplicates (``np.union1d``
+    sorts from scratch; a stable sort of two sorted runs is one merge)."""
+    c = np.sort(np.concatenate([a, b]), kind="stable")
+    if len(c) < 2:
+        return c
+    keep = np.ones(len(c), bool)
+    keep[1:] = c[1:] != c[:-1]
+    return c[keep]
+
+
 def _stub_missing(b: SnapshotBuilder, tables) -> None:
     """Every id referenced but not walked becomes an object marked partial."""
     have: Dict[str, np.ndarray] = {t.type: t.sorted_addrs() for t in tables}
+    indexes: Dict[str, AddrIndex] = {}
     missing: Dict[str, List[np.ndarray]] = {}
 
     def check(type_: str, data: np.ndarray) -> None:
@@ -317,7 +333,10 @@ def _stub_missing(b: SnapshotBuilder, tables) -> None:
         if h is None:
             missing.setdefault(type_, []).append(data)
             return
-        i = index_of(h, data)
+        ix = indexes.get(type_)
+        if ix is None:
+            ix = indexes[type_] = AddrIndex(h)
+        i = ix.find(data)
         if (i < 0).any():
             missing.setdefault(type_, []).append(data[i < 0])
 

@@ -25,7 +25,13 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 import drgn
 import numpy as np
 
+try:  # bulk gathers in C++ (native/gather.hpp), when the build put them here
+    from . import _wsnative as _native  # type: ignore
+except ImportError:  # pragma: no cover - depends on the build
+    _native = None
+
 __all__ = (
+    "AddrIndex",
     "KernelMemory",
     "Layout",
     "LayoutCache",
@@ -357,6 +363,56 @@ class KernelMemory:
             inside &= ~(self._bad(phys) | self._bad(phys + span - 1))
         return pos, inside, ok
 
+    @property
+    def _native_map(self) -> bool:
+        return self._map is not None and _native is not None
+
+    @property
+    def bulk_rows(self) -> bool:
+        """Whether :meth:`gather_bytes` is one C++ copy per object (a mapped image):
+        then a block of neighbouring members costs what one member costs."""
+        return self._native_map
+
+    def _rows(self, addrs: np.ndarray, off: int, span: int) -> Tuple[np.ndarray, np.ndarray]:
+        """``(rows, inside)``: the ``span`` bytes at each ``addrs + off`` (one C++ call)."""
+        m = self._map
+        assert m is not None and _native is not None
+        return _native.gather_rows(
+            m.array, m.starts, m.ends, m.offs, self.base, self.size, addrs, off, span
+        )
+
+    def walk_rbtrees(
+        self,
+        roots: np.ndarray,
+        cap: int,
+        max_depth: int,
+        off_pc: int,
+        off_left: int,
+        off_right: int,
+    ) -> Optional[tuple]:
+        """
+        The C++ walk of red-black trees (native/gather.hpp: walk_rbtrees), or
+        None when this memory is no mapped image or a node lies outside it.
+        """
+        m = self._map
+        if m is None or _native is None:
+            return None
+        out = _native.walk_rbtrees(
+            m.array,
+            m.starts,
+            m.ends,
+            m.offs,
+            self.base,
+            self.size,
+            np.asarray(roots, np.uint64),
+            cap,
+            max_depth,
+            off_pc,
+            off_left,
+            off_right,
+        )
+        return out[:-1] if out[-1] else None
+
     def _shifted(self, kind: str, r: int) -> np.ndarray:
         """A view of the arena as ``kind`` starting at byte ``r`` (aligned gathers
         at positions that are all ``r`` modulo the size: an ELF vmcore's
@@ -413,6 +469,14 @@ class KernelMemory:
         """
         addrs = np.asarray(addrs, np.uint64)
         size = _DTYPES[kind].itemsize
+        if self._native_map:
+            rows, inside = self._rows(addrs, off, size)
+            out = rows.view(_DTYPES[kind]).reshape(-1)
+            ok = addrs != 0
+            if not inside.all():
+                ok = ok.copy()
+                self._slow(addrs, np.nonzero(ok & ~inside)[0], off, kind, out, ok)
+            return out, ok
         pos, inside, ok = self.locate(addrs + np.uint64(off & 0xFFFFFFFFFFFFFFFF), size)
         ok = addrs != 0
         if inside.all():
@@ -429,12 +493,15 @@ class KernelMemory:
         """``size`` bytes at ``addrs + off`` for every address: an ``(n, size)`` array."""
         addrs = np.asarray(addrs, np.uint64)
         n = len(addrs)
-        pos, inside, ok = self.locate(addrs + np.uint64(off), size)
         ok = addrs != 0
-        out = np.zeros((n, size), np.uint8)
-        idx = np.nonzero(inside)[0]
-        if len(idx):
-            out[idx] = self._arena[pos[idx][:, None] + np.arange(size)[None, :]]
+        if self._native_map:
+            out, inside = self._rows(addrs, off, size)
+        else:
+            pos, inside, _ = self.locate(addrs + np.uint64(off), size)
+            out = np.zeros((n, size), np.uint8)
+            idx = np.nonzero(inside)[0]
+            if len(idx):
+                out[idx] = self._arena[pos[idx][:, None] + np.arange(size)[None, :]]
         rest = np.nonzero(ok & ~inside)[0]
         for i in rest.tolist():
             try:
@@ -463,9 +530,37 @@ class KernelMemory:
         hi = max(o + _DTYPES[k].itemsize for _, o, k in spec)
         lo &= ~7
         hi = (hi + 7) & ~7
+        cols: Dict[str, np.ndarray] = {}
+        if self._native_map:
+            # One C++ pass over the objects writes every member's column.
+            m = self._map
+            assert m is not None and _native is not None
+            raw, inside = _native.gather_cols(
+                m.array,
+                m.starts,
+                m.ends,
+                m.offs,
+                self.base,
+                self.size,
+                addrs,
+                lo,
+                hi - lo,
+                [(o - lo, _DTYPES[k].itemsize) for _, o, k in spec],
+            )
+            ok = addrs != 0
+            for (p, _, k), col in zip(spec, raw):
+                cols[p] = col.view(_DTYPES[k])
+            if inside.all():
+                return cols, ok
+            ok = ok.copy()
+            rest = np.nonzero(ok & ~inside)[0]
+            for p, o, k in spec:
+                v, o2 = self.gather(addrs[rest], o, k)
+                cols[p][rest] = v
+                ok[rest] &= o2
+            return cols, ok
         pos, inside, ok = self.locate(addrs + np.uint64(lo), hi - lo)
         ok = addrs != 0
-        cols: Dict[str, np.ndarray] = {}
         r = int(pos[0] & 7) if len(pos) else 0
         if inside.all() and not np.any((pos & 7) != r):
             # One gather of each object's words, then every field is a column.
@@ -520,11 +615,35 @@ def cstrings(rows: np.ndarray) -> List[str]:
 
 def index_of(sorted_keys: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Index of each value in ``sorted_keys``, or -1 when absent."""
+    if (
+        _native is not None
+        and sorted_keys.dtype == np.uint64
+        and getattr(values, "dtype", None) == np.uint64
+    ):
+        return _native.index_of(sorted_keys, values)
     if not len(sorted_keys):
         return np.full(len(values), -1, np.int64)
     pos = np.searchsorted(sorted_keys, values)
     pos[pos >= len(sorted_keys)] = 0
     return np.where(sorted_keys[pos] == values, pos, -1)
+
+
+class AddrIndex:
+    """:func:`index_of` against one set of sorted keys, asked many times (the
+    C++ hash table of the keys is built once)."""
+
+    def __init__(self, sorted_keys: np.ndarray) -> None:
+        self.keys = sorted_keys
+        self._native = None
+        if _native is not None and sorted_keys.dtype == np.uint64:
+            self._native = _native.AddrIndex(sorted_keys)
+
+    def find(self, values: np.ndarray) -> np.ndarray:
+        """Index of each value in the keys, or -1 when absent."""
+        values = np.asarray(values, np.uint64)
+        if self._native is not None:
+            return self._native.find(values)
+        return index_of(self.keys, values)
 
 
 def concat(parts: Sequence[np.ndarray], dtype=np.uint64) -> np.ndarray:

@@ -17,6 +17,7 @@ from .snapshot import Col, SnapshotBuilder, Table, obj_id
 from .walkers.epoll import EP_UNACTIVE_PTR
 from .walkers.files import KINDS
 from .walkers.files import K as FK
+from .walkers.rbtree import rbforest_inorder
 from .walkers.wait import CONTAINER_TYPES, FIELDS, OWNER_KINDS, OWNER_TYPES, wait_flag_names
 
 __all__ = ("build_tables",)
@@ -330,7 +331,7 @@ def _epoll_tables(
         cols["partial"] = p
     b.add_table("epitem", epi, cols)
 
-    order = np.lexsort((fo.index, fo.tree))
+    order = rbforest_inorder(fo)
     counts = np.bincount(fo.tree, minlength=n_ep) if len(fo.tree) else np.zeros(n_ep, np.int64)
     in_off = np.zeros(n_ep + 1, np.int64)
     np.cumsum(counts, out=in_off[1:])

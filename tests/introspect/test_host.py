@@ -194,6 +194,123 @@ def test_rbtree_forest_check():
     assert rbtree_check(f._replace(parent_color=np.array([1, 0x2000, 0x1000], np.uint64)), keys)
 
 
+def test_rbforest_by_address():
+    """Reordering a forest by node address keeps every link, colour and position."""
+    from waitscope_introspect.walkers.rbtree import RbForest, rbforest_by_address, rbtree_check
+
+    # B(0x5000) with R(0x9000) left and R(0x1000) right: addresses not in row order.
+    node = np.array([0x5000, 0x9000, 0x1000], np.uint64)
+    f = RbForest(
+        node,
+        np.zeros(3, np.int64),
+        np.array([1, 0x5000, 0x5000], np.uint64),
+        np.array([1, -1, -1]),
+        np.array([2, -1, -1]),
+        np.array([-1, 0, 0]),
+        np.array([0, 1, 1]),
+        np.array([1, 0, 2]),
+        np.ones(3, bool),
+        np.zeros(1, bool),
+    )
+    g = rbforest_by_address(f)
+    assert g.node.tolist() == [0x1000, 0x5000, 0x9000]
+    addr = lambda forest, rows: [  # noqa: E731
+        int(forest.node[r]) if r >= 0 else None for r in rows.tolist()
+    ]
+    for a, b in ((f, g),):
+        by = {int(x): i for i, x in enumerate(b.node.tolist())}
+        for i, x in enumerate(a.node.tolist()):
+            j = by[x]
+            assert addr(a, a.left[i : i + 1]) == addr(b, b.left[j : j + 1])
+            assert addr(a, a.right[i : i + 1]) == addr(b, b.right[j : j + 1])
+            assert addr(a, a.parent[i : i + 1]) == addr(b, b.parent[j : j + 1])
+            assert a.index[i] == b.index[j] and a.parent_color[i] == b.parent_color[j]
+    keys = lambda forest: (  # noqa: E731
+        np.array([{0x5000: 10, 0x9000: 5, 0x1000: 15}[int(x)] for x in forest.node], np.uint64),
+    )
+    assert rbtree_check(f, keys(f)) == [] and rbtree_check(g, keys(g)) == []
+
+
+def test_rbforest_inorder_is_the_lexsort():
+    """rbforest_inorder: the scatter equals np.lexsort((index, tree)), ties included."""
+    from waitscope_introspect.walkers.rbtree import RbForest, rbforest_inorder
+
+    rng = np.random.default_rng(5)
+    tree = np.repeat(np.arange(4, dtype=np.int64), [3, 0, 5, 2])
+    index = np.concatenate([rng.permutation(k) for k in (3, 5, 2)]).astype(np.int64)
+    n = len(tree)
+    perm = rng.permutation(n)
+    z = np.zeros(n, np.int64)
+    f = RbForest(
+        np.arange(n, dtype=np.uint64),
+        tree[perm],
+        z.astype(np.uint64),
+        z,
+        z,
+        z,
+        z,
+        index[perm],
+        np.ones(n, bool),
+        np.zeros(4, bool),
+    )
+    assert rbforest_inorder(f).tolist() == np.lexsort((f.index, f.tree)).tolist()
+    tied = f._replace(index=np.where(f.index == 1, 0, f.index))  # two rows at position 0
+    assert rbforest_inorder(tied).tolist() == np.lexsort((tied.index, tied.tree)).tolist()
+
+
+def _rb_image(links):
+    """A fake direct map of rb_nodes: {phys: (parent_color, right, left)} -> image."""
+    img = np.zeros(0x1000, np.uint8)
+    words = img.view(np.uint64)
+    for phys, (pc, right, left) in links.items():
+        words[phys // 8 : phys // 8 + 3] = [pc, right, left]
+    return img
+
+
+def test_native_rbtree_walk_is_bounded_and_cycle_safe():
+    """walk_rbtrees (C++): a valid tree in order; cycles, caps and nodes outside the image."""
+    from waitscope_introspect.formats.json_out import native
+
+    assert native is not None, "the _wsnative module is not built (cmake --build)"
+    base = 0xFFFF888000000000
+    a, b, c = (base + p for p in (0x100, 0x200, 0x300))
+    z = np.zeros(1, np.int64)
+    ranges = (z, np.array([0x1000], np.int64), z, base, 0x1000)
+
+    def walk(links, roots, cap=1 << 20, max_depth=256):
+        return native.walk_rbtrees(
+            _rb_image(links), *ranges, np.array(roots, np.uint64), cap, max_depth, 0, 16, 8
+        )
+
+    # B(b) with left a, right c (layout: parent_color, rb_right, rb_left)
+    valid = {0x200: (1, c, a), 0x100: (b, 0, 0), 0x300: (b, 0, 0)}
+    node, tree, pc, left, right, parent, depth, index, trunc, complete = walk(valid, [b])
+    assert complete and not trunc.any()
+    assert {int(n): int(i) for n, i in zip(node, index)} == {a: 0, b: 1, c: 2}
+    r = {int(n): k for k, n in enumerate(node)}
+    assert left[r[b]] == r[a] and right[r[b]] == r[c] and parent[r[a]] == r[b]
+    assert depth[r[b]] == 0 and depth[r[c]] == 1
+    # c's left child is the root again (a cycle), a's right is itself: each
+    # node walked once, the tree marked truncated, no hang.
+    cyclic = {0x200: (1, c, a), 0x100: (b, a, 0), 0x300: (b, 0, b)}
+    node, *_, trunc, complete = walk(cyclic, [b, b])
+    assert complete and trunc.tolist() == [True, True] and sorted(node.tolist()) == [a, b, c]
+    # caps: nodes and depth
+    *_, trunc, complete = walk(valid, [b], cap=2)
+    assert complete and trunc.tolist() == [True]
+    *_, trunc, complete = walk(valid, [b], max_depth=1)
+    assert complete and trunc.tolist() == [True]
+    # a child outside the image: not complete (the caller walks with drgn)
+    outside = {0x200: (1, base + 0x5000, a), 0x100: (b, 0, 0)}
+    *_, complete = walk(outside, [b])
+    assert not complete
+    # empty trees and bad offsets
+    node, *_, trunc, complete = walk(valid, [0, 0])
+    assert complete and len(node) == 0 and not trunc.any()
+    with pytest.raises(ValueError):
+        native.walk_rbtrees(_rb_image(valid), *ranges, np.array([b], np.uint64), 9, 9, 0, 3, 8)
+
+
 # -- bad inputs -----------------------------------------------------------------
 
 

@@ -27,7 +27,7 @@ from drgn.helpers.linux.rbtree import rbtree_inorder_for_each_entry
 
 from ..kernel import KernelView
 from ..memory import index_of
-from .rbtree import RbForest, rbtree_check, rbtrees_gather
+from .rbtree import RbForest, rbforest_by_address, rbtree_check, rbtrees_gather
 
 __all__ = (
     "EP_UNACTIVE_PTR",
@@ -142,7 +142,7 @@ def eventpolls_gather(kv: KernelView, eps: np.ndarray) -> EpBatch:
     epf["lock"] = lock
     roots = np.where(ep_ok, epf["rbr.rb_root.rb_node"], 0)
     rbn = li.off("rbn")
-    forest = rbtrees_gather(kv, roots, kv.limits["max_rbtree"])
+    forest = rbforest_by_address(rbtrees_gather(kv, roots, kv.limits["max_rbtree"]))
     epi = forest.node - np.uint64(rbn)
     ovf_m = li.first("ovflist_next", "next")
     epi_fields = [
@@ -258,8 +258,8 @@ def eventpolls_gather(kv: KernelView, eps: np.ndarray) -> EpBatch:
     counts = np.bincount(rr, minlength=len(epi)) if len(epi) else np.zeros(0, np.int64)
     pwq_offsets = np.zeros(len(epi) + 1, np.int64)
     np.cumsum(counts, out=pwq_offsets[1:])
-    whead, _ = mem.gather(pp, lp.off("whead"), "u64")
-    base, _ = mem.gather(pp, lp.off("base"), "u64")
+    pf, _ = mem.fields(lp, pp, ("whead", "base"))
+    whead, base = pf["whead"], pf["base"]
     return EpBatch(
         eps,
         epf,

@@ -195,31 +195,50 @@ def _file_names(kv, files, dentries, kind, ino, ok) -> Tuple[List[Optional[str]]
     """
     ld = kv.layouts["struct dentry"]
     n = len(files)
-    name_ptr, ok1 = kv.mem.gather(dentries, ld.off("d_name.name"), "u64")
+    name_off = ld.off("d_name.name")
     inline_off = ld.off("d_iname")
     inline_len = ld.msize("d_iname")
-    if inline_len % 8 == 0 and inline_off % 8 == 0:
-        # Eight bytes at a time: much cheaper than a byte gather.
-        words, ok2 = [], ok1.copy()
-        for w in range(inline_len // 8):
-            v, o = kv.mem.gather(dentries, inline_off + 8 * w, "u64")
-            words.append(v)
-            ok2 &= o
-        raw = np.stack(words, axis=1).view(np.uint8) if words else np.zeros((n, 0), np.uint8)
-    else:
-        raw, ok2 = kv.mem.gather_bytes(dentries, inline_off, inline_len)
-    inline = ok & ok1 & ok2 & (name_ptr == dentries + np.uint64(inline_off))
     by_inode = np.isin(kind, NAMED_BY_INODE)
     by_path = np.isin(kind, NAMED_BY_PATH)
-    use_inline = inline & ~by_inode & ~by_path
+    # Files that share a dentry (all anonymous-inode files of a kind:
+    # "[eventfd]", "[eventpoll]", ...) share its name: each dentry is read and
+    # decoded once.
+    want = np.nonzero(ok & ~by_inode & ~by_path)[0]
+    dents, dinv = np.unique(dentries[want], return_inverse=True)
+    dinv = dinv.reshape(-1)
+    nd = len(dents)
+    if kv.mem.bulk_rows and 0 <= inline_off - name_off <= 64:
+        # The name pointer and the inline name in one copy per dentry.
+        block, ok1 = kv.mem.gather_bytes(dents, name_off, inline_off + inline_len - name_off)
+        name_ptr = block[:, :8].copy().view(np.uint64).reshape(-1)
+        raw = block[:, inline_off - name_off :]
+        ok2 = ok1
+    else:
+        name_ptr, ok1 = kv.mem.gather(dents, name_off, "u64")
+        if inline_len % 8 == 0 and inline_off % 8 == 0:
+            # Eight bytes at a time: much cheaper than a byte gather.
+            words, ok2 = [], ok1.copy()
+            for w in range(inline_len // 8):
+                v, o = kv.mem.gather(dents, inline_off + 8 * w, "u64")
+                words.append(v)
+                ok2 &= o
+            raw = np.stack(words, axis=1).view(np.uint8) if words else np.zeros((nd, 0), np.uint8)
+        else:
+            raw, ok2 = kv.mem.gather_bytes(dents, inline_off, inline_len)
+    inline = ok1 & ok2 & (name_ptr == dents + np.uint64(inline_off))  # per dentry
+    use_inline = np.zeros(n, bool)
+    use_inline[want] = inline[dinv]
     cats: List[Optional[str]] = [None]
     codes = np.zeros(n, np.int64)
-    rows = np.nonzero(use_inline)[0]
-    if len(rows):
-        uniq, inv = _unique_rows(np.ascontiguousarray(raw[rows]))
+    drows = np.nonzero(inline)[0]
+    if len(drows):
+        uniq, inv = _unique_rows(np.ascontiguousarray(raw[drows]))
         base = len(cats)
         cats += [bytes(u).split(b"\0", 1)[0].decode("utf-8", "backslashreplace") for u in uniq]
-        codes[rows] = base + inv
+        dcode = np.zeros(nd, np.int64)
+        dcode[drows] = base + inv
+        sel = inline[dinv]
+        codes[want[sel]] = dcode[dinv[sel]]
     slow = np.nonzero(ok & ~use_inline & ~by_inode)[0]
     for i in np.nonzero(ok & by_inode)[0].tolist():
         cats.append(f"{KINDS[int(kind[i])]}:[{int(ino[i])}]")

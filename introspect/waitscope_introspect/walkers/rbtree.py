@@ -24,6 +24,8 @@ from ..kernel import KernelView
 
 __all__ = (
     "RbForest",
+    "rbforest_by_address",
+    "rbforest_inorder",
     "rbtree_check",
     "rbtree_for_each_node",
     "rbtrees_gather",
@@ -57,7 +59,7 @@ def rbtree_for_each_node(root: drgn.Object) -> Iterator[Tuple[drgn.Object, str, 
 
 
 class RbForest(NamedTuple):
-    """Nodes of several trees, in breadth-first order (index = row)."""
+    """Nodes of several trees, a row each: breadth-first, or by address (rbforest_by_address)."""
 
     node: np.ndarray  # rb_node addresses (uint64)
     tree: np.ndarray  # index of the tree (int64)
@@ -76,11 +78,29 @@ def rbtrees_gather(kv: KernelView, roots: np.ndarray, cap: int) -> RbForest:
     Walk the trees whose root nodes are ``roots`` (``struct rb_node *``, 0 = empty).
 
     Bounded: at most ``cap`` nodes per call and :data:`MAX_DEPTH` levels, so a
-    corrupt tree (a cycle) ends in ``truncated`` rather than a hang.
+    corrupt tree (a cycle) ends in ``truncated`` rather than a hang. From a
+    mapped image (ELF vmcore, lab RAM) the walk is done in C++, in order
+    rather than breadth first (same nodes, links and positions); elsewhere,
+    or when a node lies outside the image, level by level here.
     """
     lay = kv.layouts["struct rb_node"]
     roots = np.asarray(roots, np.uint64)
     ntrees = len(roots)
+    # From a mapped image: one C++ in-order walk (which also stops at a node
+    # seen before, so a cycle costs no more than the tree).
+    walked = kv.mem.walk_rbtrees(
+        roots,
+        cap,
+        MAX_DEPTH,
+        lay.off("__rb_parent_color"),
+        lay.off("rb_left"),
+        lay.off("rb_right"),
+    )
+    if walked is not None:
+        node, tree, pc, left, right, parent, depth, index, truncated = walked
+        return RbForest(
+            node, tree, pc, left, right, parent, depth, index, np.ones(len(node), bool), truncated
+        )
     rows = np.nonzero(roots)[0]
     f_addr = roots[rows]
     f_tree = rows.astype(np.int64)
@@ -153,6 +173,62 @@ def rbtrees_gather(kv: KernelView, roots: np.ndarray, cap: int) -> RbForest:
     return RbForest(node, tree, pcv, left, right, parent, dep, index, ok, truncated)
 
 
+def rbforest_by_address(forest: RbForest) -> RbForest:
+    """
+    The same forest with its rows in node address order (rows of parents and
+    children renumbered): members gathered for the nodes then walk memory
+    forwards, and a table of them is already sorted.
+    """
+    n = len(forest.node)
+    if n < 2 or np.all(forest.node[1:] > forest.node[:-1]):
+        return forest
+    order = np.argsort(forest.node)
+    sn = forest.node[order]
+    if not np.all(sn[1:] > sn[:-1]):
+        # A node reached twice (a cycle): keep the walk's order among equals.
+        order = np.argsort(forest.node, kind="stable")
+    new_row = np.empty(n, np.int64)
+    new_row[order] = np.arange(n, dtype=np.int64)
+
+    def rows(r: np.ndarray) -> np.ndarray:
+        r = r[order]
+        return np.where(r >= 0, new_row[np.maximum(r, 0)], -1)
+
+    return RbForest(
+        forest.node[order],
+        forest.tree[order],
+        forest.parent_color[order],
+        rows(forest.left),
+        rows(forest.right),
+        rows(forest.parent),
+        forest.depth[order],
+        forest.index[order],
+        forest.ok[order],
+        forest.truncated,
+    )
+
+
+def rbforest_inorder(forest: RbForest) -> np.ndarray:
+    """
+    The rows sorted by tree, then in-order position: what
+    ``np.lexsort((forest.index, forest.tree))`` gives, by one scatter when the
+    positions number each tree's rows 0, 1, ... (always, unless a corrupt
+    tree's walk gave two rows one position: then by the sort).
+    """
+    n = len(forest.node)
+    if not n:
+        return np.zeros(0, np.int64)
+    counts = np.bincount(forest.tree, minlength=len(forest.truncated))
+    start = np.zeros(len(counts), np.int64)
+    np.cumsum(counts[:-1], out=start[1:])
+    if forest.index.min() >= 0 and np.all(forest.index < counts[forest.tree]):
+        order = np.full(n, -1, np.int64)
+        order[start[forest.tree] + forest.index] = np.arange(n, dtype=np.int64)
+        if order.min() >= 0:
+            return order
+    return np.lexsort((forest.index, forest.tree))
+
+
 def rbtree_check(forest: RbForest, keys: Tuple[np.ndarray, ...] = ()) -> List[str]:
     """
     Check the red-black invariants of every walked tree.
@@ -200,7 +276,7 @@ def rbtree_check(forest: RbForest, keys: Tuple[np.ndarray, ...] = ()) -> List[st
             )
         bh[lv] = lb + black[lv]
     if keys:
-        order = np.lexsort((forest.index, forest.tree))
+        order = rbforest_inorder(forest)
         t = forest.tree[order]
         same = t[1:] == t[:-1]
         ks = [k[order] for k in keys]
