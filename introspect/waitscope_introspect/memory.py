@@ -373,13 +373,16 @@ class KernelMemory:
         then a block of neighbouring members costs what one member costs."""
         return self._native_map
 
-    def _rows(self, addrs: np.ndarray, off: int, span: int) -> Tuple[np.ndarray, np.ndarray]:
-        """``(rows, inside)``: the ``span`` bytes at each ``addrs + off`` (one C++ call)."""
+    def _image(self) -> tuple:
+        """The mapped image as the C++ calls take it: bytes, segment starts, ends and
+        offsets, and the direct map's base and size."""
         m = self._map
         assert m is not None and _native is not None
-        return _native.gather_rows(
-            m.array, m.starts, m.ends, m.offs, self.base, self.size, addrs, off, span
-        )
+        return (m.array, m.starts, m.ends, m.offs, self.base, self.size)
+
+    def _rows(self, addrs: np.ndarray, off: int, span: int) -> Tuple[np.ndarray, np.ndarray]:
+        """``(rows, inside)``: the ``span`` bytes at each ``addrs + off`` (one C++ call)."""
+        return _native.gather_rows(*self._image(), addrs, off, span)
 
     def walk_rbtrees(
         self,
@@ -394,16 +397,10 @@ class KernelMemory:
         The C++ walk of red-black trees (native/gather.hpp: walk_rbtrees), or
         None when this memory is no mapped image or a node lies outside it.
         """
-        m = self._map
-        if m is None or _native is None:
+        if not self._native_map:
             return None
         out = _native.walk_rbtrees(
-            m.array,
-            m.starts,
-            m.ends,
-            m.offs,
-            self.base,
-            self.size,
+            *self._image(),
             np.asarray(roots, np.uint64),
             cap,
             max_depth,
@@ -533,15 +530,8 @@ class KernelMemory:
         cols: Dict[str, np.ndarray] = {}
         if self._native_map:
             # One C++ pass over the objects writes every member's column.
-            m = self._map
-            assert m is not None and _native is not None
             raw, inside = _native.gather_cols(
-                m.array,
-                m.starts,
-                m.ends,
-                m.offs,
-                self.base,
-                self.size,
+                *self._image(),
                 addrs,
                 lo,
                 hi - lo,
