@@ -179,4 +179,28 @@ TimelineFilter filterFor(const model::Snapshot& snapshot, ObjectId id) {
     return f;
 }
 
+FilteredTimeline filterTimeline(const TimelineData& data, const TimelineFilter& f,
+                                const std::function<bool()>& cancelled) {
+    FilteredTimeline out;
+    out.origin = std::make_shared<std::vector<timeline::EventStore::Ref>>();
+    for (std::uint16_t cpu : data.cpus) {
+        const auto& lane = data.store.cpuLane(cpu);
+        for (std::size_t i = 0; i < lane.size() && !cancelled(); ++i)
+            if (f.matches(lane.event(i)))
+                out.origin->push_back(lane.ref(i));
+    }
+    std::stable_sort(out.origin->begin(), out.origin->end(), [&](auto a, auto b) {
+        return data.store.packed(a).tsNs() < data.store.packed(b).tsNs();
+    });
+    timeline::EventStore s;
+    for (auto r : *out.origin) {
+        timeline::Event e = data.store.at(r);
+        e.cpu = 0;
+        s.append(e);
+    }
+    if (!cancelled())
+        out.timeline = makeTimeline(std::move(s), "filter");
+    return out;
+}
+
 } // namespace waitscope::app

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -78,5 +79,15 @@ struct TimelineFilter {
 /// The filter for selected object `id`: a vpoll (or the file or wait queue of one) filters
 /// by instance, a task by tid; By::None for anything else.
 [[nodiscard]] TimelineFilter filterFor(const model::Snapshot& snapshot, model::ObjectId id);
+
+/// The events of a timeline that a filter matches, as one lane (CPU 0) of a timeline of
+/// their own, and where each came from in the full store (same order).
+struct FilteredTimeline {
+    TimelinePtr timeline; ///< null when cancelled
+    std::shared_ptr<std::vector<timeline::EventStore::Ref>> origin;
+};
+/// Filter `data` by `f` (on a worker: O(n log n)); `cancelled` is asked as it goes.
+[[nodiscard]] FilteredTimeline filterTimeline(const TimelineData& data, const TimelineFilter& f,
+                                              const std::function<bool()>& cancelled);
 
 } // namespace waitscope::app

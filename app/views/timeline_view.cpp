@@ -332,27 +332,9 @@ private:
         RunQueue* queue = &app.runQueue();
         auto* self = this;
         m_fjob = app.workers().submit("Filtering the timeline", [=](Job& job) {
-            // One lane (CPU 0 of a store of its own) with the matching events, and where
-            // each came from in the full store.
-            tl::EventStore s;
-            auto origin = std::make_shared<std::vector<tl::EventStore::Ref>>();
-            for (std::uint16_t cpu : data->cpus) {
-                const auto& lane = data->store.cpuLane(cpu);
-                for (std::size_t i = 0; i < lane.size() && !job.cancelled(); ++i)
-                    if (f.matches(lane.event(i)))
-                        origin->push_back(lane.ref(i));
-            }
-            std::stable_sort(origin->begin(), origin->end(), [&](auto a, auto b) {
-                return data->store.packed(a).tsNs() < data->store.packed(b).tsNs();
-            });
-            for (auto r : *origin) {
-                tl::Event e = data->store.at(r);
-                e.cpu = 0;
-                s.append(e);
-            }
-            if (job.cancelled())
+            auto [filtered, origin] = filterTimeline(*data, f, [&] { return job.cancelled(); });
+            if (!filtered)
                 return;
-            TimelinePtr filtered = makeTimeline(std::move(s), "filter");
             queue->post([self, data, f, filtered, origin] {
                 // Live stores only grow (refs into an older version stay valid in newer ones).
                 if (!self->m_data ||
