@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include <waitscope/base/files.hpp>
 #include <waitscope/base/process.hpp>
@@ -20,19 +22,33 @@ namespace waitscope::app {
 
 namespace {
 
-/// The state directory of the VM that `waitscope lab run` process `owner` booted (its
-/// vm.json, written once the guest is up, names it the owner), if it is up yet.
-std::optional<fs::path> runVmOf(pid_t owner) {
+/// (state directory, its vm.json) of every VM under `dir` (the lab's runtime "lab" or
+/// "runs"); a vm.json being written or torn down is skipped.
+std::vector<std::pair<fs::path, json>> vmStates(const fs::path& dir) {
+    std::vector<std::pair<fs::path, json>> out;
     std::error_code ec;
-    for (const auto& d : fs::directory_iterator(lab::labRuntimeDir() / "runs", ec)) {
+    for (const auto& d : fs::directory_iterator(dir, ec)) {
         fs::path f = d.path() / "vm.json";
         if (!fs::is_regular_file(f, ec))
             continue;
         try {
-            if (json::parse(base::readFile(f)).value("owner_pid", -1) == owner)
-                return d.path();
+            out.emplace_back(d.path(), json::parse(base::readFile(f)));
         } catch (const std::exception&) {
             // Being written or torn down: not this time.
+        }
+    }
+    return out;
+}
+
+/// The state directory of the VM that `waitscope lab run` process `owner` booted (its
+/// vm.json, written once the guest is up, names it the owner), if it is up yet.
+std::optional<fs::path> runVmOf(pid_t owner) {
+    for (const auto& [dir, j] : vmStates(lab::labRuntimeDir() / "runs")) {
+        try {
+            if (j.value("owner_pid", -1) == owner)
+                return dir;
+        } catch (const std::exception&) {
+            // owner_pid of the wrong type: not this VM.
         }
     }
     return std::nullopt;
@@ -66,15 +82,10 @@ void LabSource::stopLive() {
 JobPtr LabSource::refresh(std::function<void(std::vector<LabVmInfo>)> done) {
     return m_pool.submit("Listing lab VMs", [this, done](Job&) {
         std::vector<LabVmInfo> vms;
-        std::error_code ec;
-        for (const auto& d : fs::directory_iterator(lab::labRuntimeDir() / "lab", ec)) {
-            fs::path f = d.path() / "vm.json";
-            if (!fs::is_regular_file(f, ec))
-                continue;
+        for (const auto& [dir, j] : vmStates(lab::labRuntimeDir() / "lab")) {
             try {
-                json j = json::parse(base::readFile(f));
                 LabVmInfo v;
-                v.name = d.path().filename().string();
+                v.name = dir.filename().string();
                 v.release = j.value("release", "");
                 v.accel = j.value("accel", "");
                 v.qmp = j.value("qmp", "");
@@ -82,7 +93,7 @@ JobPtr LabSource::refresh(std::function<void(std::vector<LabVmInfo>)> done) {
                 if (v.qemuPid > 0 && base::processAlive(v.qemuPid))
                     vms.push_back(std::move(v));
             } catch (const std::exception&) {
-                // A VM being set up or torn down: not listed.
+                // A vm.json with fields of the wrong type: not listed.
             }
         }
         std::sort(vms.begin(), vms.end(),
