@@ -227,7 +227,7 @@ void EventStore::forEachInTimeOrder(F&& visit) const {
         auto [cpu, i] = heads.top().second;
         heads.pop();
         const CpuLane& lane = m_cpu.at(cpu);
-        visit(lane.ref(i), lane[i]);
+        visit(lane.ref(i), lane[i], cpu);
         if (i + 1 < lane.m_size)
             heads.push({lane[i + 1].tsNs(), {cpu, i + 1}});
     }
@@ -240,7 +240,7 @@ void EventStore::settle() const {
         if (!lane.m_sorted)
             sortLane(lane);
     m_task.clear();
-    forEachInTimeOrder([&](Ref ref, const PackedEvent& e) {
+    forEachInTimeOrder([&](Ref ref, const PackedEvent& e, uint16_t) {
         m_task[e.pid].push(ref, kindBit(e.kind()), e.tsNs());
     });
     m_stale = false;
@@ -360,7 +360,8 @@ std::vector<Event> EventStore::all() const {
     settle();
     std::vector<Event> out;
     out.reserve(m_size);
-    forEachInTimeOrder([&](Ref ref, const PackedEvent&) { out.push_back(at(ref)); });
+    forEachInTimeOrder(
+        [&](Ref, const PackedEvent& e, uint16_t cpu) { out.push_back(e.unpack(cpu)); });
     return out;
 }
 

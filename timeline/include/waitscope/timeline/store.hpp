@@ -164,7 +164,7 @@ public:
 private:
     void settle() const;
     void sortLane(CpuLane& lane) const;
-    /// visit(ref, event) for every event, CPU lanes merged by time.
+    /// visit(ref, event, cpu) for every event, CPU lanes merged by time.
     template <typename F>
     void forEachInTimeOrder(F&& visit) const;
 
