@@ -6,14 +6,15 @@
  * sees EPOLLHUP. Prints the wall time per iteration.
  *
  *   pingpong [ITERATIONS=100000] [--marks] [--recorder-compare ROUNDS]
- *            [--ioctl-only]
+ *            [--ioctl-only] [--pin] [--control]
  *
  * With --marks it prints WAITSCOPE_MARK at setup and after the run, so the
  * lab can snapshot the epoll state around it.
  *
  * With --recorder-compare it measures the flight recorder's cost: ROUNDS
- * pairs of runs, alternating vpoll's "record" parameter off and on (so drift
- * in the guest hits both alike), and prints the median ns/iter of each
+ * pairs of runs, one with vpoll's "record" parameter off and one with it on,
+ * the "on" run first in every other pair (so neither drift in the guest nor
+ * going second favours one side), and prints the median ns/iter of each
  * ("recorder off: ... ns/iter", "recorder on: ... ns/iter"). Needs root.
  * It also prints the guest's clocksource (what the recorder's timestamps
  * read) and the flight-recorder records one iteration costs (from the ring's
@@ -23,8 +24,15 @@
  * waiter: the parent issues ITERATIONS ADDEVENTS/DELEVENTS pairs on an
  * instance nobody waits on, so the cost of one record is measured alone
  * ("recorder off/on: ... ns/op" per ioctl).
+ *
+ * --pin keeps the parent on CPU 0 and the child on CPU 1 (fewer migrations,
+ * steadier rounds). --control then runs ROUNDS more pairs with the recorder
+ * off in both runs and prints their median round ratio: what the
+ * measurement itself gives when nothing differs (docs/timeline.md).
  */
+#define _GNU_SOURCE
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +75,18 @@ static long parent_loop(int efd, int epfd)
 	}
 }
 
+static int pin;
+
+static void pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	WS_CHECK(sched_setaffinity(0, sizeof(set), &set) < 0,
+		 "--pin needs CPUs 0 and 1: sched_setaffinity");
+}
+
 /* One timed run of `iters` round trips; returns ns and the parent's wakeups. */
 static uint64_t run_once(int efd, int epfd, long iters, long *wakeups)
 {
@@ -78,6 +98,8 @@ static uint64_t run_once(int efd, int epfd, long iters, long *wakeups)
 	pid = fork();
 	WS_CHECK(pid < 0, "fork");
 	if (pid == 0) {
+		if (pin)
+			pin_to_cpu(1);
 		child_loop(efd, iters);
 		_exit(0);
 	}
@@ -163,51 +185,84 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void recorder_compare(int efd, int epfd, long iters, int rounds, int ioctl_only)
+/*
+ * ROUNDS pairs of runs, one with the recorder on (`with` = 1) and one off, the
+ * "on" run first in odd rounds. `with` = 0 is the control: both runs off.
+ */
+static void compare_rounds(int efd, int epfd, int fd, long iters, int rounds, int with,
+			   double *off, double *on, uint64_t *records, long *total_wakeups)
 {
-	double off[MAX_ROUNDS], on[MAX_ROUNDS], ratio[MAX_ROUNDS];
+	long wakeups = 0;
+	uint64_t head;
+
+	for (int r = 0; r < rounds; r++) {
+		for (int half = 0; half < 2; half++) {
+			int second = half ^ (r & 1);	/* the "on" slot of this pair */
+			double *slot = second ? &on[r] : &off[r];
+
+			ws_write_file(RECORD_PARAM, second && with ? "1" : "0");
+			head = ring_head();
+			if (fd >= 0)
+				*slot = ioctl_once(fd, iters);
+			else
+				*slot = (double)run_once(efd, epfd, iters, &wakeups) / iters;
+			if (second) {
+				*records += ring_head() - head;
+				*total_wakeups += wakeups;
+			}
+		}
+		printf("%s %d: off %.1f %s %.1f %s\n", with ? "round" : "control round", r + 1,
+		       off[r], with ? "on" : "off", on[r], fd >= 0 ? "ns/op" : "ns/iter");
+	}
+}
+
+/* The median of the rounds' second/first ratios. */
+static double median_ratio(const double *off, const double *on, int rounds)
+{
+	double ratio[MAX_ROUNDS];
+
+	for (int r = 0; r < rounds; r++)
+		ratio[r] = on[r] / off[r];
+	return median(ratio, rounds);
+}
+
+static void recorder_compare(int efd, int epfd, long iters, int rounds, int ioctl_only,
+			     int control)
+{
+	double off[MAX_ROUNDS], on[MAX_ROUNDS];
 	const char *unit = ioctl_only ? "ns/op" : "ns/iter";
-	uint64_t records = 0, head;
-	long wakeups = 0, total_wakeups = 0;
+	uint64_t records = 0, unused_records = 0;
+	long total_wakeups = 0, unused_wakeups = 0;
 	int fd = -1;
 
 	print_clocksource();
 	if (ioctl_only)
 		fd = ws_vpoll_open();
-	for (int r = 0; r < rounds; r++) {
-		ws_write_file(RECORD_PARAM, "0");
-		if (ioctl_only)
-			off[r] = ioctl_once(fd, iters);
-		else
-			off[r] = (double)run_once(efd, epfd, iters, &wakeups) / iters;
-		ws_write_file(RECORD_PARAM, "1");
-		head = ring_head();
-		if (ioctl_only)
-			on[r] = ioctl_once(fd, iters);
-		else
-			on[r] = (double)run_once(efd, epfd, iters, &wakeups) / iters;
-		records += ring_head() - head;
-		total_wakeups += wakeups;
-		printf("round %d: off %.1f on %.1f %s\n", r + 1, off[r], on[r], unit);
-	}
+	compare_rounds(efd, epfd, fd, iters, rounds, 1, off, on, &records, &total_wakeups);
 	printf("%ld iters x %d rounds\n", iters, rounds);
 	printf("records per %s: %.3f\n", ioctl_only ? "ioctl" : "iteration",
 	       (double)records / rounds / (ioctl_only ? 2.0 * iters : iters));
 	if (!ioctl_only)
 		printf("parent wakeups per iteration: %.3f\n",
 		       (double)total_wakeups / rounds / iters);
-	for (int r = 0; r < rounds; r++)
-		ratio[r] = on[r] / off[r];
 	/* Robust to a round the host stalled: each round's on/off, their median. */
-	printf("median round ratio on/off: %.4f\n", median(ratio, rounds));
+	printf("median round ratio on/off: %.4f\n", median_ratio(off, on, rounds));
 	printf("recorder off: %f %s\n", median(off, rounds), unit);
 	printf("recorder on: %f %s\n", median(on, rounds), unit);
+	if (control) {
+		double coff[MAX_ROUNDS], con[MAX_ROUNDS];
+
+		compare_rounds(efd, epfd, fd, iters, rounds, 0, coff, con, &unused_records,
+			       &unused_wakeups);
+		printf("control median round ratio off/off: %.4f\n",
+		       median_ratio(coff, con, rounds));
+	}
 }
 
 int main(int argc, char **argv)
 {
 	long iters = 100000, wakeups;
-	int marks = 0, rounds = 0, ioctl_only = 0, efd, epfd;
+	int marks = 0, rounds = 0, ioctl_only = 0, control = 0, efd, epfd;
 	struct epoll_event ev = {
 		.events = EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLOUT | EPOLLHUP |
 			  EPOLLPRI,
@@ -220,13 +275,17 @@ int main(int argc, char **argv)
 			marks = 1;
 		else if (!strcmp(argv[i], "--ioctl-only"))
 			ioctl_only = 1;
+		else if (!strcmp(argv[i], "--pin"))
+			pin = 1;
+		else if (!strcmp(argv[i], "--control"))
+			control = 1;
 		else if (!strcmp(argv[i], "--recorder-compare") && i + 1 < argc)
 			rounds = (int)ws_parse_long(argv[++i], "rounds");
 		else
 			iters = ws_parse_long(argv[i], "iterations");
 	}
-	if (rounds > MAX_ROUNDS || iters == 0 || (ioctl_only && !rounds))
-		ws_die("need 1..%d rounds (--ioctl-only needs --recorder-compare) and at least one iteration",
+	if (rounds > MAX_ROUNDS || iters == 0 || ((ioctl_only || control) && !rounds))
+		ws_die("need 1..%d rounds (--ioctl-only and --control need --recorder-compare) and at least one iteration",
 		       MAX_ROUNDS);
 
 	efd = ws_vpoll_open();
@@ -238,8 +297,10 @@ int main(int argc, char **argv)
 		ws_mark("setup");
 	fflush(stdout);
 
+	if (pin)
+		pin_to_cpu(0);
 	if (rounds) {
-		recorder_compare(efd, epfd, iters, rounds, ioctl_only);
+		recorder_compare(efd, epfd, iters, rounds, ioctl_only, control);
 		return 0;
 	}
 	ns = run_once(efd, epfd, iters, &wakeups);
