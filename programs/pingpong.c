@@ -187,7 +187,8 @@ static double median(double *v, int n)
 
 /*
  * ROUNDS pairs of runs, one with the recorder on (`with` = 1) and one off, the
- * "on" run first in odd rounds. `with` = 0 is the control: both runs off.
+ * "on" run first in every other pair. `with` = 0 is the control: the "on" slot
+ * runs with the recorder off too.
  */
 static void compare_rounds(int efd, int epfd, int fd, long iters, int rounds, int with,
 			   double *off, double *on, uint64_t *records, long *total_wakeups)
@@ -197,16 +198,16 @@ static void compare_rounds(int efd, int epfd, int fd, long iters, int rounds, in
 
 	for (int r = 0; r < rounds; r++) {
 		for (int half = 0; half < 2; half++) {
-			int second = half ^ (r & 1);	/* the "on" slot of this pair */
-			double *slot = second ? &on[r] : &off[r];
+			int on_slot = half ^ (r & 1);
+			double *slot = on_slot ? &on[r] : &off[r];
 
-			ws_write_file(RECORD_PARAM, second && with ? "1" : "0");
+			ws_write_file(RECORD_PARAM, on_slot && with ? "1" : "0");
 			head = ring_head();
 			if (fd >= 0)
 				*slot = ioctl_once(fd, iters);
 			else
 				*slot = (double)run_once(efd, epfd, iters, &wakeups) / iters;
-			if (second) {
+			if (on_slot) {
 				*records += ring_head() - head;
 				*total_wakeups += wakeups;
 			}
@@ -216,7 +217,7 @@ static void compare_rounds(int efd, int epfd, int fd, long iters, int rounds, in
 	}
 }
 
-/* The median of the rounds' second/first ratios. */
+/* The median of the rounds' on/off ratios. */
 static double median_ratio(const double *off, const double *on, int rounds)
 {
 	double ratio[MAX_ROUNDS];
