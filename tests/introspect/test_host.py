@@ -168,17 +168,14 @@ def test_rbtree_checks_catch_broken_trees():
     assert sc.check_rbtrees(doc)
 
 
-def test_rbtree_forest_check():
-    """rbtree_check (the walker's own runtime check) on valid and broken forests."""
-    from waitscope_introspect.walkers.rbtree import RbForest, rbtree_check
+def _root_and_two_children(node):
+    """An RbForest of one tree: black root node[0], red left node[1], red right node[2]."""
+    from waitscope_introspect.walkers.rbtree import RbForest
 
-    # root B(10) with children R(5), R(15): valid
-    node = np.array([0x1000, 0x2000, 0x3000], np.uint64)
-    pc = np.array([1, 0x1000, 0x1000], np.uint64)
-    f = RbForest(
+    return RbForest(
         node,
         np.zeros(3, np.int64),
-        pc,
+        np.array([1, node[0], node[0]], np.uint64),
         np.array([1, -1, -1]),
         np.array([2, -1, -1]),
         np.array([-1, 0, 0]),
@@ -187,6 +184,14 @@ def test_rbtree_forest_check():
         np.ones(3, bool),
         np.zeros(1, bool),
     )
+
+
+def test_rbtree_forest_check():
+    """rbtree_check (the walker's own runtime check) on valid and broken forests."""
+    from waitscope_introspect.walkers.rbtree import rbtree_check
+
+    # root B(10) with children R(5), R(15): valid
+    f = _root_and_two_children(np.array([0x1000, 0x2000, 0x3000], np.uint64))
     keys = (np.array([10, 5, 15], np.uint64),)
     assert rbtree_check(f, keys) == []
     assert rbtree_check(f._replace(parent_color=np.array([0, 0x1000, 0x1000], np.uint64)), keys)
@@ -196,35 +201,22 @@ def test_rbtree_forest_check():
 
 def test_rbforest_by_address():
     """Reordering a forest by node address keeps every link, colour and position."""
-    from waitscope_introspect.walkers.rbtree import RbForest, rbforest_by_address, rbtree_check
+    from waitscope_introspect.walkers.rbtree import rbforest_by_address, rbtree_check
 
     # B(0x5000) with R(0x9000) left and R(0x1000) right: addresses not in row order.
-    node = np.array([0x5000, 0x9000, 0x1000], np.uint64)
-    f = RbForest(
-        node,
-        np.zeros(3, np.int64),
-        np.array([1, 0x5000, 0x5000], np.uint64),
-        np.array([1, -1, -1]),
-        np.array([2, -1, -1]),
-        np.array([-1, 0, 0]),
-        np.array([0, 1, 1]),
-        np.array([1, 0, 2]),
-        np.ones(3, bool),
-        np.zeros(1, bool),
-    )
+    f = _root_and_two_children(np.array([0x5000, 0x9000, 0x1000], np.uint64))
     g = rbforest_by_address(f)
     assert g.node.tolist() == [0x1000, 0x5000, 0x9000]
     addr = lambda forest, rows: [  # noqa: E731
         int(forest.node[r]) if r >= 0 else None for r in rows.tolist()
     ]
-    for a, b in ((f, g),):
-        by = {int(x): i for i, x in enumerate(b.node.tolist())}
-        for i, x in enumerate(a.node.tolist()):
-            j = by[x]
-            assert addr(a, a.left[i : i + 1]) == addr(b, b.left[j : j + 1])
-            assert addr(a, a.right[i : i + 1]) == addr(b, b.right[j : j + 1])
-            assert addr(a, a.parent[i : i + 1]) == addr(b, b.parent[j : j + 1])
-            assert a.index[i] == b.index[j] and a.parent_color[i] == b.parent_color[j]
+    by = {int(x): i for i, x in enumerate(g.node.tolist())}
+    for i, x in enumerate(f.node.tolist()):
+        j = by[x]
+        assert addr(f, f.left[i : i + 1]) == addr(g, g.left[j : j + 1])
+        assert addr(f, f.right[i : i + 1]) == addr(g, g.right[j : j + 1])
+        assert addr(f, f.parent[i : i + 1]) == addr(g, g.parent[j : j + 1])
+        assert f.index[i] == g.index[j] and f.parent_color[i] == g.parent_color[j]
     keys = lambda forest: (  # noqa: E731
         np.array([{0x5000: 10, 0x9000: 5, 0x1000: 15}[int(x)] for x in forest.node], np.uint64),
     )
