@@ -202,6 +202,7 @@ static void compare_rounds(int efd, int epfd, int fd, long iters, int rounds, in
 			double *slot = on_slot ? &on[r] : &off[r];
 
 			ws_write_file(RECORD_PARAM, on_slot && with ? "1" : "0");
+			/* Before both runs, so both follow the same syscalls. */
 			head = ring_head();
 			if (fd >= 0)
 				*slot = ioctl_once(fd, iters);
